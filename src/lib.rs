@@ -1,0 +1,21 @@
+//! tinyproxy-rs: a memory-safe, config-compatible drop-in for tinyproxy 1.11.
+//!
+//! Modules follow the data flow: `config` (grammar → typed Config), `acl`,
+//! `http` (request head, header rules, framing), `upstream` (routing and
+//! connectors), `tunnel`, `filter`, `auth`, `pages` (error and stats pages),
+//! `log`, `server` (accept loop, limits, signals, reload, shutdown), `cli`.
+
+pub mod acl;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod filter;
+pub mod http;
+pub mod log;
+pub mod pages;
+pub mod server;
+pub mod tunnel;
+pub mod upstream;
+
+/// The tinyproxy version whose behaviour we reproduce.
+pub const TINYPROXY_VERSION: &str = "1.11.3";

@@ -1,0 +1,3 @@
+fn main() {
+    println!("tinyproxy {}", tinyproxy_rs::TINYPROXY_VERSION);
+}
