@@ -1,0 +1,261 @@
+//! An ordered header list that keeps repeated names (tinyproxy 1.11.3
+//! behaviour, #403) and the hop-by-hop rules of spec §6.4/§6.5.
+//!
+//! Header lines are framed by us (a line ends at LF) and tokenised by
+//! `httparse::parse_headers`, so names and values follow RFC 9110's syntax.
+
+use super::HttpError;
+
+/// The most header lines tinyproxy reads before answering 400 (CVE-2012-3505).
+pub const MAX_HEADER_LINES: usize = 10_000;
+
+/// One header as received: name case preserved, value without the
+/// surrounding whitespace httparse strips.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+/// Headers in arrival order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Headers {
+    list: Vec<Header>,
+}
+
+impl Headers {
+    pub fn new() -> Headers {
+        Headers { list: Vec::new() }
+    }
+
+    /// Parse raw header lines (each without its line ending).
+    ///
+    /// tinyproxy's quirks kept: a line without `:` is dropped silently; a
+    /// line starting with `HTTP/` ends header processing ("double CGI").
+    /// Deliberate fixes: an obsolete folded line is joined to the previous
+    /// value with one space (RFC 9112 §5.2) instead of forwarded folded;
+    /// whitespace before the colon is a 400 (RFC 9112 §5.1, tinyproxy #623).
+    pub fn parse_lines(lines: &[Vec<u8>]) -> Result<Headers, HttpError> {
+        if lines.len() > MAX_HEADER_LINES {
+            return Err(HttpError::TooManyHeaders);
+        }
+        let mut joined: Vec<Vec<u8>> = Vec::with_capacity(lines.len());
+        for line in lines {
+            if line.starts_with(b" ") || line.starts_with(b"\t") {
+                match joined.last_mut() {
+                    Some(prev) => {
+                        prev.push(b' ');
+                        prev.extend_from_slice(trim(line));
+                    }
+                    None => return Err(HttpError::MalformedHeader),
+                }
+                continue;
+            }
+            if line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"HTTP/") {
+                break;
+            }
+            if !line.contains(&b':') {
+                continue;
+            }
+            joined.push(line.clone());
+        }
+        let mut block = Vec::with_capacity(joined.iter().map(|l| l.len() + 2).sum::<usize>() + 2);
+        for l in &joined {
+            block.extend_from_slice(l);
+            block.extend_from_slice(b"\r\n");
+        }
+        block.extend_from_slice(b"\r\n");
+        let mut slots = vec![httparse::EMPTY_HEADER; joined.len()];
+        match httparse::parse_headers(&block, &mut slots) {
+            Ok(httparse::Status::Complete((_, parsed))) => {
+                let list = parsed
+                    .iter()
+                    .map(|h| Header {
+                        name: h.name.to_string(),
+                        value: h.value.to_vec(),
+                    })
+                    .collect();
+                Ok(Headers { list })
+            }
+            _ => Err(HttpError::MalformedHeader),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Header> {
+        self.list.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn push(&mut self, name: &str, value: &[u8]) {
+        self.list.push(Header {
+            name: name.to_string(),
+            value: value.to_vec(),
+        });
+    }
+
+    /// Every value of `name` (case-insensitive), in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.list
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_slice())
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.list
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_slice())
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Remove every header called `name`; returns the removed values.
+    pub fn remove(&mut self, name: &str) -> Vec<Vec<u8>> {
+        let mut removed = Vec::new();
+        self.list.retain(|h| {
+            if h.name.eq_ignore_ascii_case(name) {
+                removed.push(h.value.clone());
+                false
+            } else {
+                true
+            }
+        });
+        removed
+    }
+
+    /// Remove `Connection`, `Proxy-Connection` and every header either of
+    /// them names, plus the fixed hop-by-hop names given.
+    ///
+    /// Unlike tinyproxy 1.11.1, the names listed in `Proxy-Connection` are
+    /// honoured even without a `Connection` header, and a header that names
+    /// itself (`Connection: Connection`, CVE-2023-49606) is simply removed.
+    pub fn remove_hop_by_hop(&mut self, fixed: &[&str]) {
+        let mut names: Vec<String> = Vec::new();
+        for conn in ["Connection", "Proxy-Connection"] {
+            for value in self.remove(conn) {
+                names.extend(connection_tokens(&value));
+            }
+        }
+        for n in names
+            .iter()
+            .map(String::as_str)
+            .chain(fixed.iter().copied())
+        {
+            self.remove(n);
+        }
+    }
+
+    /// Serialise as `Name: value\r\n` lines.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        for h in &self.list {
+            write_header(out, &h.name, &h.value);
+        }
+    }
+
+    /// Keep only headers whose names are in `allowed` (Anonymous mode).
+    pub fn retain_names(&mut self, allowed: &[String]) {
+        self.list
+            .retain(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(&h.name)));
+    }
+}
+
+/// Append one `Name: value\r\n` line.
+pub fn write_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The header names a `Connection` value lists. Separators are tinyproxy's
+/// set (any of `()<>@,;:\"/[]?={}`, space, tab), a superset of RFC 9110's.
+pub fn connection_tokens(value: &[u8]) -> Vec<String> {
+    value
+        .split(|b| b"()<>@,;:\\\"/[]?={} \t".contains(b))
+        .filter(|t| !t.is_empty())
+        .map(|t| String::from_utf8_lossy(t).into_owned())
+        .collect()
+}
+
+/// Whether a `Connection`-style value contains `token` (case-insensitive).
+pub fn has_token(value: &[u8], token: &str) -> bool {
+    connection_tokens(value)
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(token))
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(v: &[&str]) -> Vec<Vec<u8>> {
+        v.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn keeps_duplicates_in_order() {
+        let h = Headers::parse_lines(&lines(&["Cookie: a=1", "X: y", "Cookie: b=2"])).unwrap();
+        let v: Vec<_> = h.get_all("cookie").collect();
+        assert_eq!(v, vec![b"a=1".as_slice(), b"b=2".as_slice()]);
+    }
+
+    #[test]
+    fn drops_lines_without_colon_and_unfolds() {
+        let h =
+            Headers::parse_lines(&lines(&["X-F: part1", " continued", "NoColon", "Y: 2"])).unwrap();
+        assert_eq!(h.get("x-f"), Some(b"part1 continued".as_slice()));
+        assert_eq!(h.len(), 2);
+    }
+
+    #[test]
+    fn space_before_colon_is_an_error() {
+        assert!(Headers::parse_lines(&lines(&["Content-Length : 5"])).is_err());
+    }
+
+    #[test]
+    fn hop_by_hop_removal_handles_self_reference() {
+        let mut h = Headers::parse_lines(&lines(&[
+            "Connection: Connection, X-Secret",
+            "Proxy-Connection: Connection",
+            "X-Secret: 1",
+            "Keep-Alive: 300",
+            "Other: ok",
+        ]))
+        .unwrap();
+        h.remove_hop_by_hop(&["Keep-Alive"]);
+        assert_eq!(h.len(), 1);
+        assert_eq!(h.get("Other"), Some(b"ok".as_slice()));
+    }
+
+    #[test]
+    fn too_many_lines() {
+        let many = vec![b"X: 1".to_vec(); MAX_HEADER_LINES + 1];
+        assert!(matches!(
+            Headers::parse_lines(&many),
+            Err(HttpError::TooManyHeaders)
+        ));
+    }
+}

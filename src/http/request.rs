@@ -1,0 +1,236 @@
+//! The request line, by tinyproxy's rules (spec §6.2), and reading a whole
+//! request head from the client with the limits of spec §6.2/§8.
+
+use super::headers::Headers;
+use super::HttpError;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+/// The longest line (request line or header) we read: tinyproxy's 128 KiB.
+pub const MAX_LINE: usize = 128 * 1024;
+/// The most bytes a whole request head may take (beyond tinyproxy, which
+/// only bounds lines and their count).
+pub const MAX_HEAD: usize = 512 * 1024;
+
+/// HTTP version of the request line; `None` major means HTTP/0.9.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl Version {
+    pub const HTTP09: Version = Version { major: 0, minor: 9 };
+
+    /// The minor version tinyproxy uses on lines it writes itself:
+    /// the client's minor when its major is 1, else 0.
+    pub fn reply_minor(self) -> u32 {
+        if self.major == 1 {
+            self.minor
+        } else {
+            0
+        }
+    }
+
+    pub fn is_http09(self) -> bool {
+        self == Version::HTTP09
+    }
+}
+
+/// A parsed request line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestLine {
+    /// The whole line without CR/LF (for logs and `{request}`).
+    pub raw: String,
+    pub method: String,
+    pub target: String,
+    pub version: Version,
+}
+
+/// Split a request line the way tinyproxy's `sscanf("%[^ ] %[^ ] %[^ ]")`
+/// does: tokens end at a space; whitespace between tokens is skipped; a
+/// leading space is invalid; tokens after the third are ignored.
+pub fn parse_request_line(raw: &str) -> Result<RequestLine, HttpError> {
+    let mut tokens: Vec<&str> = Vec::with_capacity(3);
+    let mut rest = raw;
+    while tokens.len() < 3 {
+        let end = rest.find(' ').unwrap_or(rest.len());
+        if end == 0 {
+            break;
+        }
+        tokens.push(&rest[..end]);
+        rest = rest[end..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+        if rest.is_empty() {
+            break;
+        }
+    }
+    let version = match tokens.len() {
+        2 if tokens[0].eq_ignore_ascii_case("GET") => Version::HTTP09,
+        3 => parse_version(tokens[2]).ok_or(HttpError::BadRequestLine)?,
+        _ => return Err(HttpError::BadRequestLine),
+    };
+    Ok(RequestLine {
+        raw: raw.to_string(),
+        method: tokens[0].to_string(),
+        target: tokens[1].to_string(),
+        version,
+    })
+}
+
+/// `HTTP/M.m`, prefix case-insensitive, numbers as `%u` reads them.
+fn parse_version(token: &str) -> Option<Version> {
+    if token.len() < 5 || !token[..5].eq_ignore_ascii_case("HTTP/") {
+        return None;
+    }
+    let (major, minor) = token[5..].split_once('.')?;
+    let minor_digits: String = minor.chars().take_while(|c| c.is_ascii_digit()).collect();
+    Some(Version {
+        major: major.parse().ok()?,
+        minor: minor_digits.parse().ok()?,
+    })
+}
+
+/// A request head as read from the client.
+#[derive(Clone, Debug)]
+pub struct RequestHead {
+    pub line: RequestLine,
+    pub headers: Headers,
+}
+
+/// What reading a head can end in, short of a parsed request.
+#[derive(Debug)]
+pub enum ReadHead {
+    /// A head (request line valid or not: the line is kept for logs).
+    Head(Result<RequestHead, (String, HttpError)>),
+    /// The client closed (or sent nothing) before a request line.
+    Closed,
+}
+
+/// Read one line ending in LF (CR stripped), at most `max` bytes.
+/// `Ok(None)` on EOF before any byte.
+pub async fn read_line<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    max: usize,
+) -> Result<Option<Vec<u8>>, HttpError> {
+    let mut line = Vec::new();
+    loop {
+        let buf = r.fill_buf().await.map_err(HttpError::Io)?;
+        if buf.is_empty() {
+            if line.is_empty() {
+                return Ok(None);
+            }
+            return Err(HttpError::UnexpectedEof);
+        }
+        let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if line.len() + take > max + 2 {
+            return Err(HttpError::LineTooLong);
+        }
+        line.extend_from_slice(&buf[..take]);
+        r.consume(take);
+        if done {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Ok(Some(line));
+        }
+    }
+}
+
+/// Read the request line (skipping blank lines before it, as tinyproxy)
+/// and the header lines up to the empty line.
+///
+/// Errors while reading the request line mean "closed before read";
+/// errors after it are header failures (tinyproxy's 400).
+pub async fn read_request_head<R: AsyncBufRead + Unpin>(r: &mut R) -> Result<ReadHead, HttpError> {
+    let raw = loop {
+        match read_line(r, MAX_LINE).await? {
+            None => return Ok(ReadHead::Closed),
+            Some(l) if l.is_empty() => continue,
+            Some(l) => break String::from_utf8_lossy(&l).into_owned(),
+        }
+    };
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let mut total = raw.len();
+    loop {
+        let line = match read_line(r, MAX_LINE).await {
+            Ok(Some(l)) => l,
+            Ok(None) => return Ok(ReadHead::Head(Err((raw, HttpError::UnexpectedEof)))),
+            Err(e) => return Ok(ReadHead::Head(Err((raw, e)))),
+        };
+        if line.is_empty() {
+            break;
+        }
+        total += line.len() + 2;
+        if total > MAX_HEAD || lines.len() >= super::headers::MAX_HEADER_LINES {
+            return Ok(ReadHead::Head(Err((raw, HttpError::TooManyHeaders))));
+        }
+        lines.push(line);
+    }
+    let line = match parse_request_line(&raw) {
+        Ok(l) => l,
+        Err(e) => return Ok(ReadHead::Head(Err((raw, e)))),
+    };
+    let head = Headers::parse_lines(&lines).map(|headers| RequestHead { line, headers });
+    Ok(ReadHead::Head(head.map_err(|e| (raw, e))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_line_forms() {
+        let l = parse_request_line("GET http://h/ HTTP/1.1").unwrap();
+        assert_eq!((l.method.as_str(), l.target.as_str()), ("GET", "http://h/"));
+        assert_eq!(l.version, Version { major: 1, minor: 1 });
+        assert!(parse_request_line("GET http://h/")
+            .unwrap()
+            .version
+            .is_http09());
+        assert!(parse_request_line("POST http://h/").is_err());
+        assert!(parse_request_line(" http://h/ HTTP/1.1").is_err());
+        assert!(parse_request_line("GARBAGE").is_err());
+        assert!(parse_request_line("GET http://h/ HTTP/x.y").is_err());
+        let v = parse_request_line("get HTTP://h/ http/01.01")
+            .unwrap()
+            .version;
+        assert_eq!(v, Version { major: 1, minor: 1 });
+        let big = parse_request_line("BIG FART http://h/ HTTP/1.0");
+        assert!(big.is_err());
+        let extra = parse_request_line("GET /  HTTP/1.5 trailing").unwrap();
+        assert_eq!(extra.version.reply_minor(), 5);
+        assert_eq!(
+            parse_request_line("GET / HTTP/2.0")
+                .unwrap()
+                .version
+                .reply_minor(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn reads_head_with_bare_lf_and_blank_prefix() {
+        let data: &[u8] = b"\r\n\nGET http://h/ HTTP/1.0\nHost: h\r\nX: 1\n\nBODY";
+        let mut r = tokio::io::BufReader::new(data);
+        match read_request_head(&mut r).await.unwrap() {
+            ReadHead::Head(Ok(h)) => {
+                assert_eq!(h.line.raw, "GET http://h/ HTTP/1.0");
+                assert_eq!(h.headers.len(), 2);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn long_line_is_rejected() {
+        let data = vec![b'A'; MAX_LINE + 10];
+        let mut r = tokio::io::BufReader::new(data.as_slice());
+        assert!(matches!(
+            read_request_head(&mut r).await,
+            Err(HttpError::LineTooLong)
+        ));
+    }
+}
