@@ -1,5 +1,6 @@
 //! HTTP/1 on the wire: request heads, header rules, URLs and body framing.
 
+pub mod forward;
 pub mod framing;
 pub mod headers;
 pub mod request;

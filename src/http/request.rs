@@ -1,7 +1,6 @@
 //! The request line, by tinyproxy's rules (spec §6.2), and reading a whole
 //! request head from the client with the limits of spec §6.2/§8.
 
-use super::headers::Headers;
 use super::HttpError;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -89,22 +88,6 @@ fn parse_version(token: &str) -> Option<Version> {
     })
 }
 
-/// A request head as read from the client.
-#[derive(Clone, Debug)]
-pub struct RequestHead {
-    pub line: RequestLine,
-    pub headers: Headers,
-}
-
-/// What reading a head can end in, short of a parsed request.
-#[derive(Debug)]
-pub enum ReadHead {
-    /// A head (request line valid or not: the line is kept for logs).
-    Head(Result<RequestHead, (String, HttpError)>),
-    /// The client closed (or sent nothing) before a request line.
-    Closed,
-}
-
 /// Read one line ending in LF (CR stripped), at most `max` bytes.
 /// `Ok(None)` on EOF before any byte.
 pub async fn read_line<R: AsyncBufRead + Unpin>(
@@ -139,42 +122,40 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
     }
 }
 
-/// Read the request line (skipping blank lines before it, as tinyproxy)
-/// and the header lines up to the empty line.
-///
-/// Errors while reading the request line mean "closed before read";
-/// errors after it are header failures (tinyproxy's 400).
-pub async fn read_request_head<R: AsyncBufRead + Unpin>(r: &mut R) -> Result<ReadHead, HttpError> {
-    let raw = loop {
-        match read_line(r, MAX_LINE).await? {
-            None => return Ok(ReadHead::Closed),
-            Some(l) if l.is_empty() => continue,
-            Some(l) => break String::from_utf8_lossy(&l).into_owned(),
-        }
-    };
-    let mut lines: Vec<Vec<u8>> = Vec::new();
-    let mut total = raw.len();
+/// Read the request line, skipping blank lines before it (as tinyproxy).
+/// `Ok(None)` when the client closed before sending one.
+pub async fn read_request_line<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+) -> Result<Option<String>, HttpError> {
     loop {
-        let line = match read_line(r, MAX_LINE).await {
-            Ok(Some(l)) => l,
-            Ok(None) => return Ok(ReadHead::Head(Err((raw, HttpError::UnexpectedEof)))),
-            Err(e) => return Ok(ReadHead::Head(Err((raw, e)))),
-        };
+        match read_line(r, MAX_LINE).await? {
+            None => return Ok(None),
+            Some(l) if l.is_empty() => continue,
+            Some(l) => return Ok(Some(String::from_utf8_lossy(&l).into_owned())),
+        }
+    }
+}
+
+/// Read header lines up to the empty line, within the line-count and
+/// head-size limits.
+pub async fn read_header_lines<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+) -> Result<Vec<Vec<u8>>, HttpError> {
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let mut total = 0usize;
+    loop {
+        let line = read_line(r, MAX_LINE)
+            .await?
+            .ok_or(HttpError::UnexpectedEof)?;
         if line.is_empty() {
-            break;
+            return Ok(lines);
         }
         total += line.len() + 2;
         if total > MAX_HEAD || lines.len() >= super::headers::MAX_HEADER_LINES {
-            return Ok(ReadHead::Head(Err((raw, HttpError::TooManyHeaders))));
+            return Err(HttpError::TooManyHeaders);
         }
         lines.push(line);
     }
-    let line = match parse_request_line(&raw) {
-        Ok(l) => l,
-        Err(e) => return Ok(ReadHead::Head(Err((raw, e)))),
-    };
-    let head = Headers::parse_lines(&lines).map(|headers| RequestHead { line, headers });
-    Ok(ReadHead::Head(head.map_err(|e| (raw, e))))
 }
 
 #[cfg(test)]
@@ -215,13 +196,10 @@ mod tests {
     async fn reads_head_with_bare_lf_and_blank_prefix() {
         let data: &[u8] = b"\r\n\nGET http://h/ HTTP/1.0\nHost: h\r\nX: 1\n\nBODY";
         let mut r = tokio::io::BufReader::new(data);
-        match read_request_head(&mut r).await.unwrap() {
-            ReadHead::Head(Ok(h)) => {
-                assert_eq!(h.line.raw, "GET http://h/ HTTP/1.0");
-                assert_eq!(h.headers.len(), 2);
-            }
-            other => panic!("unexpected {other:?}"),
-        }
+        let line = read_request_line(&mut r).await.unwrap();
+        assert_eq!(line.as_deref(), Some("GET http://h/ HTTP/1.0"));
+        let lines = read_header_lines(&mut r).await.unwrap();
+        assert_eq!(lines, vec![b"Host: h".to_vec(), b"X: 1".to_vec()]);
     }
 
     #[tokio::test]
@@ -229,7 +207,7 @@ mod tests {
         let data = vec![b'A'; MAX_LINE + 10];
         let mut r = tokio::io::BufReader::new(data.as_slice());
         assert!(matches!(
-            read_request_head(&mut r).await,
+            read_request_line(&mut r).await,
             Err(HttpError::LineTooLong)
         ));
     }

@@ -1,0 +1,314 @@
+//! What goes to the origin and back: tinyproxy's header rules for requests
+//! (spec §6.4) and responses (spec §6.5), and the `Via` header.
+
+use super::headers::{write_header, Headers};
+use super::request::Version;
+use super::url::Target;
+use crate::config::Config;
+use std::sync::OnceLock;
+
+/// Hop-by-hop names always removed from requests besides `Connection`,
+/// `Proxy-Connection` and what they list.
+const REQUEST_HOP: &[&str] = &["Keep-Alive", "TE", "Trailers", "Upgrade"];
+/// The same for responses.
+const RESPONSE_HOP: &[&str] = &["Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization"];
+
+/// The host token of our `Via` entries: ViaProxyName, else the host name.
+pub fn via_name(cfg: &Config) -> &str {
+    static HOSTNAME: OnceLock<String> = OnceLock::new();
+    match &cfg.via_proxy_name {
+        Some(n) => n,
+        None => HOSTNAME.get_or_init(hostname),
+    }
+}
+
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its whole length; gethostname writes
+    // at most that many bytes.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return "localhost".to_string();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// Our `Via` value, extending any the message carried: `1.1 name
+/// (tinyproxy)`, where the version is the client's (spec §6.4).
+fn via_value(previous: &[Vec<u8>], version: Version, cfg: &Config) -> Vec<u8> {
+    let mut v = Vec::new();
+    for p in previous {
+        v.extend_from_slice(p);
+        v.extend_from_slice(b", ");
+    }
+    v.extend_from_slice(
+        format!(
+            "{}.{} {} (tinyproxy)",
+            version.major,
+            version.minor,
+            via_name(cfg)
+        )
+        .as_bytes(),
+    );
+    v
+}
+
+/// The request as the next hop must see it.
+pub struct OutgoingRequest<'a> {
+    pub method: &'a str,
+    pub version: Version,
+    pub target: &'a Target,
+    /// Value of the `Host:` header to send.
+    pub host_header: String,
+    /// Send the absolute URL (HTTP upstream) instead of the path.
+    pub absolute: bool,
+    /// `Proxy-Authorization` for an HTTP upstream with credentials.
+    pub upstream_auth: Option<String>,
+    pub client_ip: &'a str,
+}
+
+/// Apply tinyproxy's request header rules to `h` and serialise the head:
+/// request line, Host, Connection: close, [Proxy-Authorization], Via,
+/// the client's remaining headers in order, AddHeader, X-Tinyproxy.
+pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, cfg: &Config) -> Vec<u8> {
+    h.remove("Host");
+    h.remove_hop_by_hop(REQUEST_HOP);
+    if !cfg.basic_auth.is_empty() {
+        h.remove("Proxy-Authorization");
+    }
+    let incoming_via = h.remove("Via");
+    if !cfg.anonymous.is_empty() {
+        let mut allowed = cfg.anonymous.clone();
+        // Framing headers always pass: dropping them would change how the
+        // origin reads the body we send (tinyproxy drops Transfer-Encoding).
+        for keep in ["Content-Length", "Content-Type", "Transfer-Encoding"] {
+            allowed.push(keep.to_string());
+        }
+        h.retain_names(&allowed);
+    }
+    let minor = if req.version.major == 1 {
+        req.version.minor
+    } else {
+        0
+    };
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(req.method.as_bytes());
+    out.push(b' ');
+    if req.absolute {
+        out.extend_from_slice(req.target.absolute_url().as_bytes());
+    } else {
+        out.extend_from_slice(req.target.path.as_bytes());
+    }
+    out.extend_from_slice(format!(" HTTP/1.{minor}\r\n").as_bytes());
+    write_header(&mut out, "Host", req.host_header.as_bytes());
+    write_header(&mut out, "Connection", b"close");
+    if let Some(auth) = &req.upstream_auth {
+        write_header(&mut out, "Proxy-Authorization", auth.as_bytes());
+    }
+    if cfg.disable_via_header {
+        for v in &incoming_via {
+            write_header(&mut out, "Via", v);
+        }
+    } else {
+        write_header(&mut out, "Via", &via_value(&incoming_via, req.version, cfg));
+    }
+    h.write_to(&mut out);
+    for (name, value) in &cfg.add_headers {
+        write_header(&mut out, name, value.as_bytes());
+    }
+    if cfg.xtinyproxy {
+        write_header(&mut out, "X-Tinyproxy", req.client_ip.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// A response status line: the verbatim text and the code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusLine {
+    pub raw: Vec<u8>,
+    pub code: u16,
+    /// `HTTP/1.0` responses need an explicit keep-alive to stay open.
+    pub http10: bool,
+}
+
+/// Parse `HTTP/x.y CODE reason`; `None` when it is not a status line.
+pub fn parse_status_line(raw: &[u8]) -> Option<StatusLine> {
+    if raw.len() < 12 || !raw[..5].eq_ignore_ascii_case(b"HTTP/") {
+        return None;
+    }
+    let text = std::str::from_utf8(raw).ok()?;
+    let mut parts = text.splitn(3, ' ');
+    let version = parts.next()?;
+    let code_text = parts.next()?;
+    if code_text.len() != 3 || !code_text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(StatusLine {
+        raw: raw.to_vec(),
+        code: code_text.parse().ok()?,
+        http10: version.eq_ignore_ascii_case("HTTP/1.0"),
+    })
+}
+
+/// What to say about the client connection in a forwarded response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientConnection {
+    KeepAlive,
+    Close,
+    /// A tunnel follows: say nothing about the connection.
+    Tunnel,
+}
+
+/// Apply tinyproxy's response header rules and serialise: status line
+/// verbatim, Via right after it, extra headers (reverse-proxy cookie),
+/// remaining headers in order; plus our `Connection` header when the
+/// client connection's fate needs saying (keep-alive, beyond tinyproxy).
+pub fn build_response_head(
+    status: &StatusLine,
+    mut h: Headers,
+    client_version: Version,
+    conn: ClientConnection,
+    extra: &[(String, Vec<u8>)],
+    cfg: &Config,
+) -> Vec<u8> {
+    h.remove_hop_by_hop(RESPONSE_HOP);
+    let incoming_via = h.remove("Via");
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(&status.raw);
+    out.extend_from_slice(b"\r\n");
+    if cfg.disable_via_header {
+        for v in &incoming_via {
+            write_header(&mut out, "Via", v);
+        }
+    } else {
+        write_header(
+            &mut out,
+            "Via",
+            &via_value(&incoming_via, client_version, cfg),
+        );
+    }
+    for (name, value) in extra {
+        write_header(&mut out, name, value);
+    }
+    h.write_to(&mut out);
+    match conn {
+        ClientConnection::Close => write_header(&mut out, "Connection", b"close"),
+        ClientConnection::KeepAlive if status.http10 => {
+            write_header(&mut out, "Connection", b"keep-alive")
+        }
+        ClientConnection::KeepAlive | ClientConnection::Tunnel => {}
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Whether the client wants its connection kept after this request:
+/// HTTP/1.1 unless it said `close`; HTTP/1.0 only if it said `keep-alive`.
+pub fn client_wants_keepalive(version: Version, h: &Headers) -> bool {
+    let says = |token: &str| {
+        h.get_all("Connection")
+            .chain(h.get_all("Proxy-Connection"))
+            .any(|v| super::headers::has_token(v, token))
+    };
+    match (version.major, version.minor) {
+        (1, m) if m >= 1 => !says("close"),
+        (1, 0) => says("keep-alive") && !says("close"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn headers(lines: &[&str]) -> Headers {
+        let v: Vec<Vec<u8>> = lines.iter().map(|s| s.as_bytes().to_vec()).collect();
+        Headers::parse_lines(&v).unwrap()
+    }
+
+    fn cfg() -> Config {
+        let mut c = Config::with_defaults(PathBuf::from("t.conf"));
+        c.via_proxy_name = Some("tinyproxy".into());
+        c
+    }
+
+    #[test]
+    fn request_matches_spec_11_10() {
+        let target = Target {
+            host: "127.0.0.1".into(),
+            port: 47080,
+            path: "/hop?q=1".into(),
+        };
+        let req = OutgoingRequest {
+            method: "GET",
+            version: Version { major: 1, minor: 1 },
+            target: &target,
+            host_header: target.host_header(),
+            absolute: false,
+            upstream_auth: None,
+            client_ip: "127.0.0.1",
+        };
+        let h = headers(&[
+            "Host: evil.example",
+            "Connection: keep-alive, X-Remove-Me",
+            "X-Remove-Me: secret",
+            "Proxy-Connection: keep-alive",
+            "Keep-Alive: 300",
+            "TE: trailers",
+            "Trailers: x",
+            "Upgrade: websocket",
+            "X-Dup: one",
+            "X-Dup: two",
+            "Via: 1.0 clientproxy",
+            "User-Agent: raw",
+        ]);
+        let out = String::from_utf8(build_request(&req, h, &cfg())).unwrap();
+        assert_eq!(
+            out,
+            "GET /hop?q=1 HTTP/1.1\r\nHost: 127.0.0.1:47080\r\nConnection: close\r\n\
+             Via: 1.0 clientproxy, 1.1 tinyproxy (tinyproxy)\r\nX-Dup: one\r\nX-Dup: two\r\n\
+             User-Agent: raw\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn response_via_and_hop_headers() {
+        let st = parse_status_line(b"HTTP/1.1 200 OK").unwrap();
+        let h = headers(&[
+            "Connection: close, X-Hop-Secret",
+            "X-Hop-Secret: 42",
+            "Keep-Alive: timeout=5",
+            "Proxy-Authenticate: Basic realm=x",
+            "Via: 1.1 originvia",
+            "Set-Cookie: a=1",
+            "Set-Cookie: b=2",
+        ]);
+        let v = Version { major: 1, minor: 1 };
+        let out = build_response_head(&st, h, v, ClientConnection::KeepAlive, &[], &cfg());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "HTTP/1.1 200 OK\r\nVia: 1.1 originvia, 1.1 tinyproxy (tinyproxy)\r\n\
+             Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn keepalive_decision() {
+        let v11 = Version { major: 1, minor: 1 };
+        let v10 = Version { major: 1, minor: 0 };
+        assert!(client_wants_keepalive(v11, &headers(&[])));
+        assert!(!client_wants_keepalive(
+            v11,
+            &headers(&["Connection: close"])
+        ));
+        assert!(!client_wants_keepalive(v10, &headers(&[])));
+        assert!(client_wants_keepalive(
+            v10,
+            &headers(&["Proxy-Connection: Keep-Alive"])
+        ));
+        assert!(!client_wants_keepalive(Version::HTTP09, &headers(&[])));
+    }
+}

@@ -1,0 +1,109 @@
+//! The client side of one connection: its socket halves, identity for
+//! logs, and sending tinyproxy's error pages.
+
+use crate::config::Config;
+use crate::http::request::RequestLine;
+use crate::pages::{self, ErrorKind, PageContext};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+
+/// Read buffer for request heads and bodies; released when a tunnel starts.
+const READ_BUF: usize = 8 * 1024;
+/// The longest we wait for a refused client's request before answering.
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+/// One accepted client connection.
+pub struct Client {
+    pub rd: BufReader<OwnedReadHalf>,
+    pub wr: OwnedWriteHalf,
+    /// The socket's descriptor: tinyproxy's per-connection key in logs.
+    pub fd: i32,
+    /// Client address, IPv4-mapped IPv6 shown as IPv4.
+    pub ip: IpAddr,
+    pub ip_text: String,
+    /// The address the client connected to (BindSame, transparent path).
+    pub local: SocketAddr,
+    /// Requests served on this connection so far.
+    pub served: u32,
+}
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it carries.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+impl Client {
+    pub fn new(stream: TcpStream, peer: SocketAddr, fd: i32) -> std::io::Result<Client> {
+        let local = stream.local_addr()?;
+        let local = SocketAddr::new(canonical(local.ip()), local.port());
+        let ip = canonical(peer.ip());
+        let (r, w) = stream.into_split();
+        Ok(Client {
+            rd: BufReader::with_capacity(READ_BUF, r),
+            wr: w,
+            fd,
+            ip,
+            ip_text: ip.to_string(),
+            local,
+            served: 0,
+        })
+    }
+
+    /// Give back the whole socket and any bytes already read but not used
+    /// (a client may send its TLS hello right behind CONNECT).
+    pub fn into_stream(self) -> std::io::Result<(TcpStream, Vec<u8>)> {
+        let leftover = self.rd.buffer().to_vec();
+        let stream = self
+            .rd
+            .into_inner()
+            .reunite(self.wr)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok((stream, leftover))
+    }
+
+    /// Send one of tinyproxy's error pages and flush it.
+    pub async fn send_error(&mut self, cfg: &Config, kind: ErrorKind, info: ErrorInfo<'_>) {
+        let ctx = PageContext {
+            config: cfg,
+            client_ip: self.ip_text.clone(),
+            request_line: info.line.map(|l| l.raw.as_str()),
+            http_minor: info.line.map(|l| l.version.reply_minor() as u8),
+            url: info.url,
+            error: info.error,
+        };
+        let bytes = pages::error_response(&ctx, kind);
+        let _ = self.wr.write_all(&bytes).await;
+        let _ = self.wr.shutdown().await;
+    }
+
+    /// Before answering a client whose request was not read (ACL denial,
+    /// loop), read what it sends first so the close does not reset the
+    /// answer away. tinyproxy waits up to Timeout; we cap that at 5 s.
+    pub async fn drain_request(&mut self, timeout: Duration) {
+        let mut buf = [0u8; 2048];
+        let wait = timeout.min(DRAIN_LIMIT);
+        if let Ok(Ok(n)) = tokio::time::timeout(wait, self.rd.read(&mut buf)).await {
+            if n > 0 {
+                crate::log_msg!(
+                    crate::log::Level::Info,
+                    "Read request entity of {} bytes",
+                    n
+                );
+            }
+        }
+    }
+}
+
+/// The request facts an error page may show.
+#[derive(Clone, Copy, Default)]
+pub struct ErrorInfo<'a> {
+    pub line: Option<&'a RequestLine>,
+    pub url: Option<&'a str>,
+    pub error: Option<&'a str>,
+}

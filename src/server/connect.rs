@@ -1,0 +1,173 @@
+//! CONNECT: open the tunnel (directly, via SOCKS, or by asking an HTTP
+//! upstream), answer the client as tinyproxy does (spec §6.3, §6.6), then
+//! relay bytes.
+
+use super::client::{Client, ErrorInfo};
+use super::outbound::{self, Outbound};
+use super::request::{Next, Request};
+use super::response::read_response_head;
+use crate::config::{Config, UpstreamProxy};
+use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
+use crate::http::framing::{copy_body, response_framing};
+use crate::http::url::Target;
+use crate::log::Level;
+use crate::log_msg;
+use crate::tunnel::{self, TunnelEnd};
+use crate::upstream;
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+/// The server end of a tunnel and bytes it already sent us.
+pub struct ServerSide {
+    pub stream: TcpStream,
+    pub fd: i32,
+    pub leftover: Vec<u8>,
+}
+
+/// Handle a CONNECT whose port is allowed.
+pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Target) -> Next {
+    let out = match outbound::open(client, cfg, &target).await {
+        Ok(o) => o,
+        Err(e) => {
+            let info = ErrorInfo {
+                line: Some(&req.line),
+                url: None,
+                error: e.error.as_deref(),
+            };
+            client.send_error(cfg, e.kind, info).await;
+            return Next::Close;
+        }
+    };
+    if let Some(proxy) = out.http_proxy {
+        return via_http_upstream(client, cfg, req, target, out.stream, out.fd, proxy).await;
+    }
+    let Outbound { stream, fd, .. } = out;
+    let reply = format!(
+        "HTTP/1.{} 200 Connection established\r\nProxy-agent: tinyproxy\r\n\r\n",
+        req.line.version.reply_minor()
+    );
+    if client.wr.write_all(reply.as_bytes()).await.is_err() {
+        log_msg!(
+            Level::Error,
+            "handle_connection: Could not send CONNECT method greeting to client."
+        );
+        return Next::Close;
+    }
+    log_msg!(Level::Info, "Not sending client headers to remote machine");
+    Next::Tunnel(ServerSide {
+        stream,
+        fd,
+        leftover: Vec::new(),
+    })
+}
+
+/// Ask an HTTP upstream for the tunnel and relay its answer (with our
+/// Via) instead of our own `200 Connection established`.
+async fn via_http_upstream(
+    client: &mut Client,
+    cfg: &Config,
+    req: Request,
+    target: Target,
+    stream: TcpStream,
+    fd: i32,
+    proxy: &UpstreamProxy,
+) -> Next {
+    let authority = Target {
+        path: format!("{}:{}", target.host_for_url(), target.port),
+        ..target.clone()
+    };
+    let head = build_request(
+        &OutgoingRequest {
+            method: "CONNECT",
+            version: req.line.version,
+            target: &authority,
+            host_header: target.host_header(),
+            absolute: false,
+            upstream_auth: proxy
+                .credentials
+                .as_ref()
+                .map(upstream::proxy_authorization),
+            client_ip: &client.ip_text,
+        },
+        req.headers,
+        cfg,
+    );
+    let (rd, mut wr) = stream.into_split();
+    let mut rd = BufReader::new(rd);
+    if wr.write_all(&head).await.is_err() {
+        return Next::Close;
+    }
+    let (status, headers) = match read_response_head(&mut rd, &mut client.wr, cfg, false).await {
+        Ok(x) => x,
+        Err(e) => {
+            log_msg!(
+                Level::Warning,
+                "Upstream proxy {}:{} gave no usable answer to CONNECT: {:?}",
+                proxy.host,
+                proxy.port,
+                e
+            );
+            return Next::Close;
+        }
+    };
+    let ok = (200..300).contains(&status.code);
+    let framing = response_framing(&headers, false, status.code);
+    let conn = if ok {
+        ClientConnection::Tunnel
+    } else {
+        ClientConnection::Close
+    };
+    let reply = build_response_head(&status, headers, req.line.version, conn, &[], cfg);
+    if client.wr.write_all(&reply).await.is_err() {
+        return Next::Close;
+    }
+    if !ok {
+        let _ = copy_body(&mut rd, &mut client.wr, framing, cfg.timeout).await;
+        let _ = client.wr.shutdown().await;
+        return Next::Close;
+    }
+    let leftover = rd.buffer().to_vec();
+    match rd.into_inner().reunite(wr) {
+        Ok(stream) => Next::Tunnel(ServerSide {
+            stream,
+            fd,
+            leftover,
+        }),
+        Err(_) => Next::Close,
+    }
+}
+
+/// Relay the tunnel until both sides close or it idles for Timeout.
+pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
+    let client_fd = client.fd;
+    let Ok((mut c, pending_up)) = client.into_stream() else {
+        return;
+    };
+    let ServerSide {
+        stream: mut s,
+        fd: server_fd,
+        leftover,
+    } = server;
+    let primed = async {
+        if !pending_up.is_empty() {
+            s.write_all(&pending_up).await?;
+        }
+        if !leftover.is_empty() {
+            c.write_all(&leftover).await?;
+        }
+        Ok::<(), std::io::Error>(())
+    }
+    .await;
+    drop((pending_up, leftover));
+    if primed.is_ok() {
+        if let Ok((TunnelEnd::IdleTimeout, _)) = tunnel::relay(&mut c, &mut s, cfg.timeout).await {
+            log_msg!(Level::Info, "Idle Timeout (after poll)");
+        }
+    }
+    log_msg!(
+        Level::Info,
+        "Closed connection between local client (fd:{}) and remote client (fd:{})",
+        client_fd,
+        server_fd
+    );
+}

@@ -1,0 +1,234 @@
+//! Forwarding one plain HTTP request and its response, bodies streamed in
+//! both directions with their framing checked, and the client connection
+//! kept alive when both the client and the response allow it.
+
+use super::client::{Client, ErrorInfo};
+use super::outbound;
+use super::request::{Next, Request};
+use super::response::{read_response_head, ResponseError};
+use crate::config::Config;
+use crate::http::forward::client_wants_keepalive;
+use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
+use crate::http::framing::{copy_body, request_framing, response_framing, CopyError, Framing};
+use crate::http::request::RequestLine;
+use crate::http::url::Target;
+use crate::log::Level;
+use crate::log_msg;
+use crate::pages::{self, ErrorKind};
+use crate::upstream;
+use tokio::io::{AsyncWriteExt, BufReader};
+
+/// Forward `req` to `target` (directly or via an upstream) and relay the
+/// response.
+pub async fn forward(
+    client: &mut Client,
+    cfg: &Config,
+    req: Request,
+    target: Target,
+    host_header: String,
+) -> Next {
+    let framing = match request_framing(&req.headers) {
+        Ok(f) => f,
+        Err(e) => {
+            log_msg!(
+                Level::Warning,
+                "Refusing request with ambiguous body framing from {}: {}",
+                client.ip_text,
+                e
+            );
+            pages::stats().inc_bad();
+            let info = ErrorInfo {
+                line: Some(&req.line),
+                ..Default::default()
+            };
+            client.send_error(cfg, ErrorKind::BadRequest, info).await;
+            return Next::Close;
+        }
+    };
+    let wants_keepalive = client_wants_keepalive(req.line.version, &req.headers);
+    let Request {
+        line,
+        headers: req_headers,
+    } = req;
+    let out = match outbound::open(client, cfg, &target).await {
+        Ok(o) => o,
+        Err(e) => {
+            let info = ErrorInfo {
+                line: Some(&line),
+                url: None,
+                error: e.error.as_deref(),
+            };
+            client.send_error(cfg, e.kind, info).await;
+            return Next::Close;
+        }
+    };
+    let server_fd = out.fd;
+    let upstream_auth = out
+        .http_proxy
+        .and_then(|p| p.credentials.as_ref())
+        .map(upstream::proxy_authorization);
+    let head = build_request(
+        &OutgoingRequest {
+            method: &line.method,
+            version: line.version,
+            target: &target,
+            host_header,
+            absolute: out.http_proxy.is_some(),
+            upstream_auth,
+            client_ip: &client.ip_text,
+        },
+        req_headers,
+        cfg,
+    );
+    let (srv_rd, mut srv_wr) = out.stream.into_split();
+    let mut srv_rd = BufReader::new(srv_rd);
+    if srv_wr.write_all(&head).await.is_err() {
+        let info = ErrorInfo {
+            line: Some(&line),
+            ..Default::default()
+        };
+        client.send_error(cfg, ErrorKind::SendFailed, info).await;
+        return Next::Close;
+    }
+    drop(head);
+    let http09 = line.version.is_http09();
+    let exchange = exchange(client, cfg, &mut srv_rd, &mut srv_wr, framing, http09).await;
+    let (status, headers, body_complete) = match exchange {
+        Ok(x) => x,
+        Err(fail) => return fail.answer(client, cfg, &line, server_fd).await,
+    };
+    let is_head = line.method.eq_ignore_ascii_case("HEAD");
+    let resp_framing = response_framing(&headers, is_head, status.code);
+    let keep = wants_keepalive && body_complete && resp_framing != Framing::Close;
+    let conn = if keep {
+        ClientConnection::KeepAlive
+    } else {
+        ClientConnection::Close
+    };
+    if !http09 {
+        let head = build_response_head(&status, headers, line.version, conn, &[], cfg);
+        if client.wr.write_all(&head).await.is_err() {
+            return closed(client, server_fd);
+        }
+    }
+    let copied = copy_body(&mut srv_rd, &mut client.wr, resp_framing, cfg.timeout).await;
+    log_msg!(
+        Level::Info,
+        "Closed connection between local client (fd:{}) and remote client (fd:{})",
+        client.fd,
+        server_fd
+    );
+    if copied.is_ok() && keep {
+        Next::KeepAlive
+    } else {
+        let _ = client.wr.shutdown().await;
+        Next::Close
+    }
+}
+
+fn closed(client: &Client, server_fd: i32) -> Next {
+    log_msg!(
+        Level::Info,
+        "Closed connection between local client (fd:{}) and remote client (fd:{})",
+        client.fd,
+        server_fd
+    );
+    Next::Close
+}
+
+/// How an exchange failed before the response head reached the client.
+enum Failure {
+    /// The client's body was malformed or cut short.
+    ClientBody(CopyError),
+    Response(ResponseError),
+}
+
+impl Failure {
+    async fn answer(
+        self,
+        client: &mut Client,
+        cfg: &Config,
+        line: &RequestLine,
+        server_fd: i32,
+    ) -> Next {
+        let info = ErrorInfo {
+            line: Some(line),
+            ..Default::default()
+        };
+        match self {
+            Failure::ClientBody(CopyError::Read(e)) => {
+                log_msg!(Level::Warning, "Could not retrieve request entity: {}", e);
+                pages::stats().inc_bad();
+                client.send_error(cfg, ErrorKind::BadRequest, info).await;
+            }
+            Failure::ClientBody(CopyError::Write(_)) => {}
+            Failure::Response(ResponseError::NoStatus(reason)) => {
+                log_msg!(
+                    Level::Info,
+                    "process_server_headers failed: {}. host \"{}\" using file descriptor {}.",
+                    reason,
+                    line.target,
+                    server_fd
+                );
+            }
+            Failure::Response(ResponseError::Headers) => {
+                log_msg!(
+                    Level::Warning,
+                    "Could not retrieve all the headers from the remote server."
+                );
+                pages::stats().inc_bad();
+                client
+                    .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
+                    .await;
+            }
+        }
+        closed(client, server_fd)
+    }
+}
+
+/// Send the request body while waiting for the response head (so interim
+/// `100 Continue` answers reach the client). Returns the final response
+/// head and whether the whole request body was sent.
+async fn exchange<R, W>(
+    client: &mut Client,
+    cfg: &Config,
+    srv_rd: &mut R,
+    srv_wr: &mut W,
+    framing: Framing,
+    http09: bool,
+) -> Result<
+    (
+        crate::http::forward::StatusLine,
+        crate::http::headers::Headers,
+        bool,
+    ),
+    Failure,
+>
+where
+    R: tokio::io::AsyncBufRead + Unpin,
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    let body = copy_body(&mut client.rd, srv_wr, framing, cfg.timeout);
+    let resp = read_response_head(srv_rd, &mut client.wr, cfg, http09);
+    tokio::pin!(body, resp);
+    let mut body_result: Option<bool> = None;
+    let mut head = None;
+    while body_result.is_none() || head.is_none() {
+        tokio::select! {
+            b = &mut body, if body_result.is_none() => match b {
+                Ok(_) => body_result = Some(true),
+                // The server stopped reading: it may still answer.
+                Err(CopyError::Write(_)) => body_result = Some(false),
+                Err(e) => return Err(Failure::ClientBody(e)),
+            },
+            r = &mut resp, if head.is_none() => match r {
+                Ok(h) => head = Some(h),
+                Err(e) => return Err(Failure::Response(e)),
+            },
+        }
+    }
+    match (head, body_result) {
+        (Some((status, headers)), Some(complete)) => Ok((status, headers, complete)),
+        _ => Err(Failure::Response(ResponseError::Headers)),
+    }
+}

@@ -1,0 +1,202 @@
+//! Outgoing connections (tinyproxy's `opensock`): resolve, try every
+//! address in order, bind the source address (`Bind` / `BindSame`), and
+//! remember connections to our own port for loop prevention (spec §6.15).
+
+use crate::config::Config;
+use crate::log::Level;
+use crate::log_msg;
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// Why no connection could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Resolve(String),
+    #[error("{0}")]
+    Connect(io::Error),
+}
+
+impl ConnectError {
+    /// The text tinyproxy puts in `{error}` (strerror of the last attempt).
+    pub fn reason(&self) -> String {
+        match self {
+            ConnectError::Resolve(r) => r.clone(),
+            ConnectError::Connect(e) => strerror(e),
+        }
+    }
+}
+
+/// `strerror`-style text for an I/O error, without Rust's "(os error N)".
+pub fn strerror(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Open a TCP connection to `host:port` as tinyproxy does, logging its
+/// `opensock:` lines. `local` is the address the client connected to
+/// (for BindSame). Each connect attempt is bounded by the config's Timeout.
+pub async fn open(
+    cfg: &Config,
+    host: &str,
+    port: u16,
+    local: Option<IpAddr>,
+) -> Result<TcpStream, ConnectError> {
+    log_msg!(
+        Level::Info,
+        "opensock: opening connection to {}:{}",
+        host,
+        port
+    );
+    let addrs: Vec<SocketAddr> = match resolve(host, port, cfg.timeout).await {
+        Ok(a) => a,
+        Err(reason) => {
+            log_msg!(
+                Level::Error,
+                "opensock: Could not retrieve address info for {}:{}: {}",
+                host,
+                port,
+                reason
+            );
+            return Err(ConnectError::Resolve(reason));
+        }
+    };
+    log_msg!(
+        Level::Info,
+        "opensock: getaddrinfo returned for {}:{}",
+        host,
+        port
+    );
+    let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "No usable address");
+    for addr in addrs {
+        match connect_one(cfg, addr, local).await {
+            Ok(s) => {
+                if port == cfg.port {
+                    if let Ok(me) = s.local_addr() {
+                        remember_own_port(me);
+                    }
+                }
+                return Ok(s);
+            }
+            Err(e) => last = e,
+        }
+    }
+    log_msg!(
+        Level::Error,
+        "opensock: Could not establish a connection to {}:{}",
+        host,
+        port
+    );
+    Err(ConnectError::Connect(last))
+}
+
+/// Resolve without leaving the async runtime blocked; IP literals skip DNS.
+async fn resolve(host: &str, port: u16, limit: Duration) -> Result<Vec<SocketAddr>, String> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    match tokio::time::timeout(limit, tokio::net::lookup_host((host, port))).await {
+        Ok(Ok(it)) => {
+            let v: Vec<SocketAddr> = it.collect();
+            if v.is_empty() {
+                Err("Name or service not known".to_string())
+            } else {
+                Ok(v)
+            }
+        }
+        Ok(Err(e)) => Err(gai_text(&e)),
+        Err(_) => Err("Temporary failure in name resolution".to_string()),
+    }
+}
+
+/// tokio wraps getaddrinfo's message as "failed to lookup address
+/// information: X"; keep X, which is what tinyproxy prints.
+fn gai_text(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.split_once(": ") {
+        Some((_, rest)) => rest.to_string(),
+        None => s,
+    }
+}
+
+async fn connect_one(
+    cfg: &Config,
+    addr: SocketAddr,
+    local: Option<IpAddr>,
+) -> io::Result<TcpStream> {
+    let sock = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    bind_source(cfg, &sock, addr, local)?;
+    match tokio::time::timeout(cfg.timeout, sock.connect(addr)).await {
+        Ok(r) => r,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "Connection timed out",
+        )),
+    }
+}
+
+/// BindSame (the client's local address) wins over Bind; a Bind list is
+/// tried in order for the target's address family.
+fn bind_source(
+    cfg: &Config,
+    sock: &TcpSocket,
+    addr: SocketAddr,
+    local: Option<IpAddr>,
+) -> io::Result<()> {
+    let candidates: Vec<IpAddr> = match (cfg.bind_same, local) {
+        (true, Some(ip)) => vec![ip],
+        _ => cfg.bind.iter().map(|b| b.ip).collect(),
+    };
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    for ip in candidates
+        .into_iter()
+        .filter(|ip| ip.is_ipv4() == addr.is_ipv4())
+    {
+        if sock.bind(SocketAddr::new(ip, 0)).is_ok() {
+            log_msg!(Level::Info, "Bound to {}", ip);
+            return Ok(());
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrNotAvailable,
+        "Cannot assign requested address",
+    ))
+}
+
+/// How long a connection to our own port is remembered (tinyproxy: 15 s).
+const LOOP_MEMORY: Duration = Duration::from_secs(15);
+
+fn loop_table() -> &'static Mutex<HashMap<SocketAddr, Instant>> {
+    static TABLE: std::sync::OnceLock<Mutex<HashMap<SocketAddr, Instant>>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn remember_own_port(local: SocketAddr) {
+    if let Ok(mut t) = loop_table().lock() {
+        let now = Instant::now();
+        t.retain(|_, at| now.duration_since(*at) < LOOP_MEMORY);
+        t.insert(local, now);
+    }
+}
+
+/// Whether `peer` is one of our own recent outgoing connections.
+pub fn is_own_connection(peer: SocketAddr) -> bool {
+    match loop_table().lock() {
+        Ok(t) => t.get(&peer).is_some_and(|at| at.elapsed() < LOOP_MEMORY),
+        Err(_) => false,
+    }
+}

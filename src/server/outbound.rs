@@ -1,0 +1,153 @@
+//! The server side of a request: direct to the origin, or through the
+//! upstream proxy the `Upstream` rules choose (HTTP, SOCKS4a, SOCKS5),
+//! with tinyproxy's log lines for each step.
+
+use super::client::Client;
+use super::opensock::{self, ConnectError};
+use crate::config::{Config, UpstreamKind, UpstreamProxy};
+use crate::http::url::Target;
+use crate::log::Level;
+use crate::log_msg;
+use crate::pages::ErrorKind;
+use crate::upstream;
+use std::os::fd::AsRawFd;
+use tokio::net::TcpStream;
+
+/// An open connection towards the target.
+pub struct Outbound<'a> {
+    pub stream: TcpStream,
+    pub fd: i32,
+    /// Set when the next hop is an HTTP proxy (absolute URLs, CONNECT).
+    pub http_proxy: Option<&'a UpstreamProxy>,
+}
+
+/// Why no connection was made: the page to send and its `{error}`.
+pub struct OutboundError {
+    pub kind: ErrorKind,
+    pub error: Option<String>,
+}
+
+/// Connect towards `target` for `client`, routing by the Upstream rules.
+pub async fn open<'a>(
+    client: &Client,
+    cfg: &'a Config,
+    target: &Target,
+) -> Result<Outbound<'a>, OutboundError> {
+    let proxy = upstream::route(&cfg.upstreams, &target.host);
+    match proxy {
+        Some(p) => log_msg!(
+            Level::Info,
+            "Found upstream proxy {} {}:{} for {}",
+            p.kind.as_str(),
+            p.host,
+            p.port,
+            target.host
+        ),
+        None => log_msg!(Level::Info, "No upstream proxy for {}", target.host),
+    }
+    let local = Some(client.local.ip());
+    let Some(p) = proxy else {
+        let stream = opensock::open(cfg, &target.host, target.port, local)
+            .await
+            .map_err(unable_to_connect)?;
+        let fd = stream.as_raw_fd();
+        log_msg!(
+            Level::Connect,
+            "Established connection to host \"{}\" using file descriptor {}.",
+            target.host,
+            fd
+        );
+        return Ok(Outbound {
+            stream,
+            fd,
+            http_proxy: None,
+        });
+    };
+    let mut stream = match opensock::open(cfg, &p.host, p.port, local).await {
+        Ok(s) => s,
+        Err(_) => {
+            log_msg!(Level::Warning, "Could not connect to upstream proxy.");
+            return Err(OutboundError {
+                kind: ErrorKind::UpstreamUnreachable,
+                error: None,
+            });
+        }
+    };
+    let fd = stream.as_raw_fd();
+    match p.kind {
+        UpstreamKind::Http => {
+            log_msg!(
+                Level::Connect,
+                "Established connection to upstream proxy \"{}\" using file descriptor {}.",
+                p.host,
+                fd
+            );
+            Ok(Outbound {
+                stream,
+                fd,
+                http_proxy: Some(p),
+            })
+        }
+        UpstreamKind::Socks4 | UpstreamKind::Socks5 => {
+            log_msg!(
+                Level::Connect,
+                "Established connection to {} proxy \"{}\" using file descriptor {}.",
+                p.kind.as_str(),
+                p.host,
+                fd
+            );
+            socks_handshake(&mut stream, p, target, cfg).await?;
+            Ok(Outbound {
+                stream,
+                fd,
+                http_proxy: None,
+            })
+        }
+    }
+}
+
+fn unable_to_connect(e: ConnectError) -> OutboundError {
+    OutboundError {
+        kind: ErrorKind::UnableToConnect,
+        error: Some(e.reason()),
+    }
+}
+
+/// SOCKS negotiation, bounded by Timeout. tinyproxy closes silently when
+/// it fails; we answer 502 and log the cause.
+async fn socks_handshake(
+    stream: &mut TcpStream,
+    p: &UpstreamProxy,
+    target: &Target,
+    cfg: &Config,
+) -> Result<(), OutboundError> {
+    let fut = async {
+        match p.kind {
+            UpstreamKind::Socks5 => {
+                upstream::socks5_connect(stream, &target.host, target.port, p.credentials.as_ref())
+                    .await
+            }
+            _ => upstream::socks4a_connect(stream, &target.host, target.port).await,
+        }
+    };
+    let result = match tokio::time::timeout(cfg.timeout, fut).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err("timed out".to_string()),
+    };
+    result.map_err(|reason| {
+        log_msg!(
+            Level::Warning,
+            "{} proxy {}:{} refused the connection to {}:{}: {}",
+            p.kind.as_str(),
+            p.host,
+            p.port,
+            target.host,
+            target.port,
+            reason
+        );
+        OutboundError {
+            kind: ErrorKind::UpstreamUnreachable,
+            error: Some(reason),
+        }
+    })
+}

@@ -1,0 +1,241 @@
+//! One request on a client connection, in tinyproxy's order: request line,
+//! headers, BasicAuth, target, filter, stats host, ConnectPort, upstream
+//! choice, then forwarding or a tunnel.
+
+use super::client::{Client, ErrorInfo};
+use super::state::Generation;
+use super::target::{classify, Dest};
+use crate::auth::{self, AuthOutcome};
+use crate::config::Config;
+use crate::http::headers::Headers;
+use crate::http::request::{parse_request_line, read_header_lines, read_request_line, RequestLine};
+use crate::log::Level;
+use crate::log_msg;
+use crate::pages::{self, ErrorKind, PageContext};
+use tokio::io::AsyncWriteExt;
+
+/// What the connection does after a request.
+pub enum Next {
+    /// Read the next request.
+    KeepAlive,
+    Close,
+    /// Relay bytes between the client and this server.
+    Tunnel(super::connect::ServerSide),
+}
+
+/// A request whose head has been read and parsed.
+pub struct Request {
+    pub line: RequestLine,
+    pub headers: Headers,
+}
+
+/// Read and answer one request.
+pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
+    let cfg = &*gen.config;
+    let raw = match tokio::time::timeout(cfg.timeout, read_request_line(&mut client.rd)).await {
+        Ok(Ok(Some(raw))) => raw,
+        _ => {
+            if client.served == 0 {
+                log_msg!(
+                    Level::Error,
+                    "read_request_line: Client (file descriptor: {}) closed socket before read.",
+                    client.fd
+                );
+            }
+            return Next::Close;
+        }
+    };
+    log_msg!(
+        Level::Connect,
+        "Request (file descriptor {}): {}",
+        client.fd,
+        raw
+    );
+    let lines = match tokio::time::timeout(cfg.timeout, read_header_lines(&mut client.rd)).await {
+        Ok(Ok(lines)) => lines,
+        _ => return headers_failed(client, cfg, None).await,
+    };
+    let line = match parse_request_line(&raw) {
+        Ok(l) => l,
+        Err(_) => {
+            log_msg!(
+                Level::Error,
+                "process_request: Bad Request on file descriptor {}",
+                client.fd
+            );
+            pages::stats().inc_bad();
+            let info = ErrorInfo {
+                url: Some(""),
+                ..Default::default()
+            };
+            client.send_error(cfg, ErrorKind::BadRequest, info).await;
+            return Next::Close;
+        }
+    };
+    let headers = match Headers::parse_lines(&lines) {
+        Ok(h) => h,
+        Err(_) => return headers_failed(client, cfg, Some(&line)).await,
+    };
+    drop(lines);
+    let req = Request { line, headers };
+    if let Some(next) = check_auth(client, cfg, &req).await {
+        return next;
+    }
+    route(client, gen, req).await
+}
+
+async fn headers_failed(client: &mut Client, cfg: &Config, line: Option<&RequestLine>) -> Next {
+    log_msg!(
+        Level::Warning,
+        "Could not retrieve all the headers from the client"
+    );
+    pages::stats().inc_bad();
+    let info = ErrorInfo {
+        line,
+        ..Default::default()
+    };
+    client
+        .send_error(cfg, ErrorKind::HeadersIncomplete, info)
+        .await;
+    Next::Close
+}
+
+/// BasicAuth (spec §6.9, 1.11.3 semantics): `Some(next)` when refused.
+async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<Next> {
+    if cfg.basic_auth.is_empty() {
+        return None;
+    }
+    let proxy_auth = req.headers.get("Proxy-Authorization");
+    let stathost_path = proxy_auth.is_none()
+        && req
+            .headers
+            .get("Host")
+            .is_some_and(|h| h.starts_with(cfg.stat_host.as_bytes()));
+    let (outcome, kind) = if stathost_path {
+        let a = auth::check_stathost_auth(cfg, req.headers.get("Authorization"));
+        (a, ErrorKind::Unauthorized)
+    } else {
+        (
+            auth::check_proxy_auth(cfg, proxy_auth),
+            ErrorKind::AuthRequired,
+        )
+    };
+    match outcome {
+        AuthOutcome::NotRequired | AuthOutcome::Ok => None,
+        AuthOutcome::Missing | AuthOutcome::Bad => {
+            if outcome == AuthOutcome::Bad {
+                log_msg!(
+                    Level::Info,
+                    "Failed auth attempt (file descriptor: {}), ip {}",
+                    client.fd,
+                    client.ip_text
+                );
+            }
+            pages::stats().inc_denied();
+            let info = ErrorInfo {
+                line: Some(&req.line),
+                ..Default::default()
+            };
+            client.send_error(cfg, kind, info).await;
+            Some(Next::Close)
+        }
+    }
+}
+
+/// Target, filter, stats host and ConnectPort, then hand over.
+async fn route(client: &mut Client, gen: &Generation, req: Request) -> Next {
+    let cfg = &*gen.config;
+    let dest = match classify(client, cfg, &req.line, &req.headers) {
+        Ok(d) => d,
+        Err(refusal) => {
+            if refusal.kind == ErrorKind::BadRequest {
+                log_msg!(
+                    Level::Error,
+                    "process_request: Bad Request on file descriptor {}",
+                    client.fd
+                );
+            }
+            pages::stats().inc_bad();
+            let info = ErrorInfo {
+                line: Some(&req.line),
+                url: refusal.url.as_deref(),
+                error: None,
+            };
+            client.send_error(cfg, refusal.kind, info).await;
+            return Next::Close;
+        }
+    };
+    if let Some(filter) = &gen.filter {
+        let subject = dest.filter_subject(filter.urls());
+        if filter.is_blocked(subject) {
+            let what = if filter.urls() { "url" } else { "domain" };
+            log_msg!(
+                Level::Notice,
+                "Proxying refused on filtered {} \"{}\"",
+                what,
+                subject
+            );
+            pages::stats().inc_denied();
+            pages::stats().inc_bad();
+            let url = subject.to_string();
+            let info = ErrorInfo {
+                line: Some(&req.line),
+                url: Some(&url),
+                error: None,
+            };
+            client.send_error(cfg, ErrorKind::Filtered, info).await;
+            return Next::Close;
+        }
+    }
+    if dest.target().host.eq_ignore_ascii_case(&cfg.stat_host) {
+        log_msg!(Level::Notice, "Request for the stathost.");
+        send_stats(client, cfg, &req.line).await;
+        return Next::Close;
+    }
+    match dest {
+        Dest::Connect { target, url } => {
+            if !connect_port_allowed(cfg, target.port) {
+                log_msg!(
+                    Level::Info,
+                    "Refused CONNECT method on port {}",
+                    target.port
+                );
+                pages::stats().inc_bad();
+                let info = ErrorInfo {
+                    line: Some(&req.line),
+                    url: Some(&url),
+                    error: None,
+                };
+                client
+                    .send_error(cfg, ErrorKind::ConnectPortDenied, info)
+                    .await;
+                return Next::Close;
+            }
+            super::connect::connect(client, cfg, req, target).await
+        }
+        Dest::Http {
+            target,
+            host_header,
+            ..
+        } => super::forward::forward(client, cfg, req, target, host_header).await,
+    }
+}
+
+/// ConnectPort: no list allows every port.
+fn connect_port_allowed(cfg: &Config, port: u16) -> bool {
+    cfg.connect_ports.is_empty() || cfg.connect_ports.contains(&u32::from(port))
+}
+
+async fn send_stats(client: &mut Client, cfg: &Config, line: &RequestLine) {
+    let ctx = PageContext {
+        config: cfg,
+        client_ip: client.ip_text.clone(),
+        request_line: Some(line.raw.as_str()),
+        http_minor: Some(line.version.reply_minor() as u8),
+        url: None,
+        error: None,
+    };
+    let bytes = pages::stats_response(&ctx, &pages::stats().snapshot());
+    let _ = client.wr.write_all(&bytes).await;
+    let _ = client.wr.shutdown().await;
+}

@@ -1,0 +1,82 @@
+//! Reading a response head from the server: status line (blank lines
+//! before it skipped, as tinyproxy), headers, and interim 1xx answers
+//! passed to the client as they arrive.
+
+use crate::config::Config;
+use crate::http::forward::{parse_status_line, StatusLine};
+use crate::http::headers::Headers;
+use crate::http::request::{read_header_lines, read_line, MAX_LINE};
+use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt};
+
+/// Why no usable response head was read.
+#[derive(Debug)]
+pub enum ResponseError {
+    /// No status line at all (closed, timed out, or not HTTP): the client
+    /// connection is just closed, as tinyproxy does. The text says why.
+    NoStatus(String),
+    /// A status line but broken headers: tinyproxy's 503.
+    Headers,
+}
+
+/// The most interim (1xx) responses relayed before the final one.
+const MAX_INTERIM: usize = 16;
+
+/// Read the final response head; interim 1xx heads (except 101) are
+/// written to `client` unless it speaks HTTP/0.9.
+pub async fn read_response_head<R, W>(
+    srv: &mut R,
+    client: &mut W,
+    cfg: &Config,
+    http09: bool,
+) -> Result<(StatusLine, Headers), ResponseError>
+where
+    R: AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    for _ in 0..=MAX_INTERIM {
+        let (status, headers, lines) = read_one(srv, cfg).await?;
+        if !(100..200).contains(&status.code) || status.code == 101 {
+            return Ok((status, headers));
+        }
+        if !http09 {
+            let mut out = status.raw.clone();
+            out.extend_from_slice(b"\r\n");
+            for l in lines {
+                out.extend_from_slice(&l);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"\r\n");
+            if client.write_all(&out).await.is_err() {
+                return Err(ResponseError::NoStatus("client went away".into()));
+            }
+        }
+    }
+    Err(ResponseError::Headers)
+}
+
+async fn read_one<R: AsyncBufRead + Unpin>(
+    srv: &mut R,
+    cfg: &Config,
+) -> Result<(StatusLine, Headers, Vec<Vec<u8>>), ResponseError> {
+    let status = tokio::time::timeout(cfg.timeout, async {
+        loop {
+            match read_line(srv, MAX_LINE).await {
+                Ok(Some(l)) if l.is_empty() => continue,
+                Ok(Some(l)) => return Ok(l),
+                Ok(None) => return Err("connection closed".to_string()),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    })
+    .await
+    .map_err(|_| ResponseError::NoStatus("timed out".into()))?
+    .map_err(ResponseError::NoStatus)?;
+    let status = parse_status_line(&status)
+        .ok_or_else(|| ResponseError::NoStatus("not an HTTP status line".into()))?;
+    let lines = match tokio::time::timeout(cfg.timeout, read_header_lines(srv)).await {
+        Ok(Ok(l)) => l,
+        _ => return Err(ResponseError::Headers),
+    };
+    let headers = Headers::parse_lines(&lines).map_err(|_| ResponseError::Headers)?;
+    Ok((status, headers, lines))
+}

@@ -1,0 +1,46 @@
+//! What every connection shares: the current configuration generation.
+//!
+//! A generation (config + the filter loaded for it) is immutable. Reload
+//! builds a new one and swaps the `Arc`; a connection keeps the generation
+//! it started with until it ends, so a reload never changes the rules in
+//! the middle of a request or tunnel.
+
+use crate::config::Config;
+use crate::filter::Filter;
+use std::sync::{Arc, RwLock};
+
+/// One loaded configuration and everything derived from it.
+pub struct Generation {
+    pub config: Arc<Config>,
+    pub filter: Option<Arc<Filter>>,
+}
+
+/// The swap point for reloads.
+pub struct Shared {
+    current: RwLock<Arc<Generation>>,
+}
+
+impl Shared {
+    pub fn new(gen: Generation) -> Shared {
+        Shared {
+            current: RwLock::new(Arc::new(gen)),
+        }
+    }
+
+    /// The generation new connections use.
+    pub fn current(&self) -> Arc<Generation> {
+        match self.current.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Make `gen` the generation for every connection accepted from now on.
+    pub fn replace(&self, gen: Generation) {
+        let new = Arc::new(gen);
+        match self.current.write() {
+            Ok(mut g) => *g = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+}
