@@ -1,64 +1,77 @@
-//! TEMPORARY stub until the pages branch lands.
+//! Error pages, the stats page and the reverse proxy's redirect.
+//!
+//! Everything here is pure: it turns a [`PageContext`] (what is known about
+//! the connection) into the complete response bytes, which the server
+//! writes before closing. Templates (ErrorFile, DefaultErrorFile, StatFile)
+//! are read at the moment a page is built, like tinyproxy, so edits apply
+//! without a reload.
+
+pub mod error;
+pub mod kind;
+pub mod stats;
+pub mod template;
+
+pub use error::{error_body, error_response, error_vars, redirect_response};
+pub use kind::ErrorKind;
+pub use stats::{is_stat_host, stats, stats_response, OpenGuard, Stats, StatsSnapshot};
+pub use template::{render, Vars};
+
 use crate::config::Config;
-use std::sync::atomic::{AtomicU64, Ordering};
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    BadRequest,
-    BadUrl,
-    NoMapping,
-    HeadersIncomplete,
-    EntityFailed,
-    ProxyLoop,
-    UnknownDestination,
-    Unauthorized,
-    AccessDenied,
-    ConnectPortDenied,
-    Filtered,
-    AuthRequired,
-    UnableToConnect,
-    NotImplemented,
-    UpstreamUnreachable,
-    SendFailed,
-    ResponseHeadersFailed,
-    Internal,
-}
+
+/// Our `Server:` header: the 1.11.3 form, without a version.
+pub(crate) const SERVER_HEADER: &[u8] = b"Server: tinyproxy\r\n";
+
+/// The project's web site, the `{website}` variable.
+pub const WEBSITE: &str = "https://tinyproxy.github.io/";
+
+/// What a page may show about the connection.
+#[derive(Clone, Copy, Debug)]
 pub struct PageContext<'a> {
     pub config: &'a Config,
-    pub client_ip: String,
+    /// The client address as logged (`{clientip}`).
+    pub client_ip: &'a str,
+    /// The raw request line once read (`{request}`); `None` before that,
+    /// and the variable then stays verbatim.
     pub request_line: Option<&'a str>,
+    /// The client's HTTP/1.x minor version once the request line parsed
+    /// with major 1; `None` answers `HTTP/1.0`.
     pub http_minor: Option<u8>,
+    /// The request URL for the errors that show one (`{url}`).
     pub url: Option<&'a str>,
+    /// The system error text for 500 pages (`{error}`).
     pub error: Option<&'a str>,
 }
-pub fn error_response(ctx: &PageContext, kind: ErrorKind) -> Vec<u8> {
-    format!(
-        "HTTP/1.{} 400 {:?}\r\nConnection: close\r\n\r\n",
-        ctx.http_minor.unwrap_or(0),
-        kind
-    )
-    .into_bytes()
-}
-#[derive(Default)]
-pub struct Stats {
-    o: AtomicU64,
-}
-pub struct StatsSnapshot;
-impl Stats {
-    pub fn inc_opens(&self) {
-        self.o.fetch_add(1, Ordering::Relaxed);
-    }
-    pub fn dec_opens(&self) {}
-    pub fn inc_reqs(&self) {}
-    pub fn inc_bad(&self) {}
-    pub fn inc_denied(&self) {}
-    pub fn snapshot(&self) -> StatsSnapshot {
-        StatsSnapshot
+
+impl<'a> PageContext<'a> {
+    /// A context that knows only the client (e.g. an ACL denial).
+    pub fn new(config: &'a Config, client_ip: &'a str) -> PageContext<'a> {
+        PageContext {
+            config,
+            client_ip,
+            request_line: None,
+            http_minor: None,
+            url: None,
+            error: None,
+        }
     }
 }
-pub fn stats() -> &'static Stats {
-    static S: std::sync::OnceLock<Stats> = std::sync::OnceLock::new();
-    S.get_or_init(Stats::default)
-}
-pub fn stats_response(_ctx: &PageContext, _s: &StatsSnapshot) -> Vec<u8> {
-    b"HTTP/1.0 200 OK\r\n\r\n".to_vec()
+
+/// The variables every page has (tinyproxy's standard set): `errno`,
+/// `cause` (when given), `request` (once read), `clientip`, `date`,
+/// `website`, `version`, `package`. Client-supplied text is HTML-escaped.
+pub fn standard_vars(ctx: &PageContext<'_>, errno: i32, cause: Option<&str>) -> Vars {
+    let mut vars = Vars::new();
+    vars.set("errno", errno.to_string());
+    if let Some(cause) = cause {
+        vars.set("cause", cause);
+    }
+    if let Some(line) = ctx.request_line {
+        vars.set_escaped("request", line);
+    }
+    vars.set("clientip", ctx.client_ip);
+    vars.set("date", template::http_date());
+    vars.set("website", WEBSITE);
+    vars.set("version", crate::TINYPROXY_VERSION);
+    vars.set("package", "tinyproxy");
+    vars
 }

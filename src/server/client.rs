@@ -71,7 +71,7 @@ impl Client {
     pub async fn send_error(&mut self, cfg: &Config, kind: ErrorKind, info: ErrorInfo<'_>) {
         let ctx = PageContext {
             config: cfg,
-            client_ip: self.ip_text.clone(),
+            client_ip: &self.ip_text,
             request_line: info.line.map(|l| l.raw.as_str()),
             http_minor: info.line.map(|l| l.version.reply_minor() as u8),
             url: info.url,

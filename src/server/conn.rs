@@ -13,27 +13,9 @@ use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use tokio::net::TcpStream;
 
-/// Counts the connection as open for the stats page while it lives.
-struct OpenGuard;
-
-impl OpenGuard {
-    fn new() -> OpenGuard {
-        let s = pages::stats();
-        s.inc_opens();
-        s.inc_reqs();
-        OpenGuard
-    }
-}
-
-impl Drop for OpenGuard {
-    fn drop(&mut self) {
-        pages::stats().dec_opens();
-    }
-}
-
 /// Serve one accepted connection with the generation it started with.
 pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
-    let _open = OpenGuard::new();
+    let _open = pages::stats().open_guard();
     let cfg = &*gen.config;
     let fd = stream.as_raw_fd();
     let _ = stream.set_nodelay(true);

@@ -106,20 +106,19 @@ async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<
         return None;
     }
     let proxy_auth = req.headers.get("Proxy-Authorization");
-    let stathost_path = proxy_auth.is_none()
-        && req
-            .headers
-            .get("Host")
-            .is_some_and(|h| h.starts_with(cfg.stat_host.as_bytes()));
-    let (outcome, kind) = if stathost_path {
-        let a = auth::check_stathost_auth(cfg, req.headers.get("Authorization"));
-        (a, ErrorKind::Unauthorized)
+    let stathost = req
+        .headers
+        .get("Host")
+        .is_some_and(|h| pages::is_stat_host(&cfg.stat_host, &String::from_utf8_lossy(h)));
+    let check = if stathost {
+        auth::check_stathost_auth(cfg, proxy_auth, req.headers.get("Authorization"))
     } else {
-        (
-            auth::check_proxy_auth(cfg, proxy_auth),
-            ErrorKind::AuthRequired,
-        )
+        auth::AuthCheck {
+            outcome: auth::check_proxy_auth(cfg, proxy_auth),
+            on_failure: ErrorKind::AuthRequired,
+        }
     };
+    let (outcome, kind) = (check.outcome, check.on_failure);
     match outcome {
         AuthOutcome::NotRequired | AuthOutcome::Ok => None,
         AuthOutcome::Missing | AuthOutcome::Bad => {
@@ -229,7 +228,7 @@ fn connect_port_allowed(cfg: &Config, port: u16) -> bool {
 async fn send_stats(client: &mut Client, cfg: &Config, line: &RequestLine) {
     let ctx = PageContext {
         config: cfg,
-        client_ip: client.ip_text.clone(),
+        client_ip: &client.ip_text,
         request_line: Some(line.raw.as_str()),
         http_minor: Some(line.version.reply_minor() as u8),
         url: None,
