@@ -139,6 +139,9 @@ mod tests {
         assert_eq!(parse_ip_literal("[fd00::1]"), Some(v6));
         assert_eq!(parse_ip_literal("[fd00::1"), None);
         assert_eq!(parse_ip_literal("fe80::1%eth0"), None);
-        assert_eq!(parse_ip_literal("[127.0.0.1]"), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(
+            parse_ip_literal("[127.0.0.1]"),
+            Some("127.0.0.1".parse().unwrap())
+        );
     }
 }

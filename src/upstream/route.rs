@@ -92,7 +92,9 @@ impl<'h> Target<'h> {
     }
 }
 
-/// Does one site spec cover the target?
+/// Does one site spec cover the target? `NoDot` is the documented
+/// meaning of `"."` (a name without a domain); text with a `:` (a scoped
+/// IPv6 address such as `fe80::1%eth0`) is not a name, so not covered.
 fn site_matches(site: &SiteSpec, target: &Target<'_>) -> bool {
     match (site, target) {
         (SiteSpec::Exact(want), Target::Name(name)) => {
@@ -100,7 +102,7 @@ fn site_matches(site: &SiteSpec, target: &Target<'_>) -> bool {
             name.eq_ignore_ascii_case(want)
         }
         (SiteSpec::Domain(domain), Target::Name(name)) => in_domain(name, domain),
-        (SiteSpec::NoDot, Target::Name(name)) => !name.contains('.'),
+        (SiteSpec::NoDot, Target::Name(name)) => !name.contains(['.', ':']),
         (SiteSpec::Net(net), Target::Ip(ip)) => net_contains(net, *ip),
         _ => false,
     }

@@ -33,7 +33,9 @@ where
         });
     }
     if reply[1] != GRANTED {
-        return Err(UpstreamError::Socks4Refused(Socks4Reply::from_code(reply[1])));
+        return Err(UpstreamError::Socks4Refused(Socks4Reply::from_code(
+            reply[1],
+        )));
     }
     Ok(())
 }

@@ -134,7 +134,9 @@ where
         return Err(bad("connect reply has the wrong version"));
     }
     if head[1] != 0 {
-        return Err(UpstreamError::Socks5Refused(Socks5Reply::from_code(head[1])));
+        return Err(UpstreamError::Socks5Refused(Socks5Reply::from_code(
+            head[1],
+        )));
     }
     let addr_len = match head[3] {
         1 => 4,
