@@ -52,7 +52,8 @@ pub fn describe_route(proxy: Option<&UpstreamProxy>, host: &str) -> String {
 }
 
 /// `host:port`, with an IPv6 literal in brackets so the port stays
-/// readable (`[::1]:3128`). tinyproxy 1.11.2+ prints `::1:3128`.
+/// readable (`[::1]:3128`); tinyproxy joins host and port with a bare
+/// `:` (its `%s:%d`), which is ambiguous for IPv6.
 #[derive(Clone, Copy, Debug)]
 pub struct HostPort<'a>(pub &'a str, pub u16);
 
