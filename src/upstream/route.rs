@@ -1,0 +1,135 @@
+//! Choosing the upstream proxy for a request host (spec §2.1).
+//!
+//! tinyproxy prepends every site rule to its list and appends the single
+//! default rule, then takes the first match. In file order that means:
+//! the **last** matching site rule wins, the default rule is consulted only
+//! when no site rule matches, and a matching `none` rule means "direct".
+//! No DNS is ever done here: numeric rules only see IP-literal hosts.
+
+use super::hostaddr::{as_mapped_u128, parse_ip_literal, strip_brackets};
+use crate::config::{SiteSpec, UpstreamProxy, UpstreamRule};
+use ipnet::IpNet;
+use std::fmt;
+use std::net::IpAddr;
+
+/// The upstream proxy for `host` (as taken from the request, without
+/// port; IPv6 with or without brackets), or `None` for a direct
+/// connection.
+pub fn route<'a>(rules: &'a [UpstreamRule], host: &str) -> Option<&'a UpstreamProxy> {
+    let target = Target::parse(host);
+    let by_site = rules.iter().rev().find(|rule| match &rule.site {
+        Some(site) => site_matches(site, &target),
+        None => false,
+    });
+    let chosen = by_site.or_else(|| rules.iter().find(|rule| rule.site.is_none()));
+    chosen.and_then(|rule| rule.proxy.as_ref())
+}
+
+/// [`route`], then log tinyproxy's INFO line about the decision.
+pub fn route_and_log<'a>(rules: &'a [UpstreamRule], host: &str) -> Option<&'a UpstreamProxy> {
+    let proxy = route(rules, host);
+    crate::log_msg!(crate::log::Level::Info, "{}", describe_route(proxy, host));
+    proxy
+}
+
+/// tinyproxy's log text for a routing decision:
+/// `Found upstream proxy http 127.0.0.1:29301 for www.viahttp.test` or
+/// `No upstream proxy for HOST`. The target host is printed without
+/// brackets (as tinyproxy, which strips them while parsing the URL); an
+/// IPv6 proxy address is printed as `[addr]:port`. Credentials never
+/// appear.
+pub fn describe_route(proxy: Option<&UpstreamProxy>, host: &str) -> String {
+    let host = strip_brackets(host);
+    match proxy {
+        Some(p) => format!(
+            "Found upstream proxy {} {} for {}",
+            p.kind.as_str(),
+            HostPort(&p.host, p.port),
+            host
+        ),
+        None => format!("No upstream proxy for {host}"),
+    }
+}
+
+/// `host:port`, with an IPv6 literal in brackets so the port stays
+/// readable (`[::1]:3128`); tinyproxy joins host and port with a bare
+/// `:` (its `%s:%d`), which is ambiguous for IPv6.
+#[derive(Clone, Copy, Debug)]
+pub struct HostPort<'a>(pub &'a str, pub u16);
+
+impl fmt::Display for HostPort<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = strip_brackets(self.0);
+        if host.contains(':') {
+            write!(f, "[{}]:{}", host, self.1)
+        } else {
+            write!(f, "{}:{}", host, self.1)
+        }
+    }
+}
+
+/// A request host, classified once per request.
+enum Target<'h> {
+    /// Empty host: tinyproxy's hostspec matches nothing against it.
+    Empty,
+    Ip(IpAddr),
+    /// A host name with one trailing dot removed (`a.example.com.` is the
+    /// same DNS name as `a.example.com`; tinyproxy does not strip it and
+    /// so lets such names slip past their rules).
+    Name(&'h str),
+}
+
+impl<'h> Target<'h> {
+    fn parse(host: &'h str) -> Target<'h> {
+        if let Some(ip) = parse_ip_literal(host) {
+            return Target::Ip(ip);
+        }
+        let name = host.strip_suffix('.').unwrap_or(host);
+        if name.is_empty() {
+            Target::Empty
+        } else {
+            Target::Name(name)
+        }
+    }
+}
+
+/// Does one site spec cover the target? `NoDot` is the documented
+/// meaning of `"."` (a name without a domain); text with a `:` (a scoped
+/// IPv6 address such as `fe80::1%eth0`) is not a name, so not covered.
+fn site_matches(site: &SiteSpec, target: &Target<'_>) -> bool {
+    match (site, target) {
+        (SiteSpec::Exact(want), Target::Name(name)) => {
+            let want = want.strip_suffix('.').unwrap_or(want);
+            name.eq_ignore_ascii_case(want)
+        }
+        (SiteSpec::Domain(domain), Target::Name(name)) => in_domain(name, domain),
+        (SiteSpec::NoDot, Target::Name(name)) => !name.contains(['.', ':']),
+        (SiteSpec::Net(net), Target::Ip(ip)) => net_contains(net, *ip),
+        _ => false,
+    }
+}
+
+/// `name` ends with `.domain` (ASCII case-insensitive): `a.example.com`
+/// is inside `example.com`; `example.com` and `badexample.com` are not.
+fn in_domain(name: &str, domain: &str) -> bool {
+    let domain = domain.strip_prefix('.').unwrap_or(domain);
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    let (name, domain) = (name.as_bytes(), domain.as_bytes());
+    if name.len() <= domain.len() {
+        return false;
+    }
+    let split = name.len() - domain.len();
+    name[split - 1] == b'.' && name[split..].eq_ignore_ascii_case(domain)
+}
+
+/// tinyproxy compares addresses as 128-bit IPv6: an IPv4 rule `a.b.c.d/n`
+/// is `::ffff:a.b.c.d/(n+96)` and an IPv4 host is `::ffff:a.b.c.d`, so an
+/// IPv4 rule also matches IPv4-mapped IPv6 hosts and vice versa.
+fn net_contains(net: &IpNet, ip: IpAddr) -> bool {
+    let (network, prefix) = match net {
+        IpNet::V4(v4) => (IpAddr::V4(v4.network()), u32::from(v4.prefix_len()) + 96),
+        IpNet::V6(v6) => (IpAddr::V6(v6.network()), u32::from(v6.prefix_len())),
+    };
+    let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+    as_mapped_u128(ip) & mask == as_mapped_u128(network) & mask
+}
