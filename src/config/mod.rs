@@ -56,6 +56,11 @@ impl ConfigError {
     pub fn exit_code(&self) -> i32 {
         70
     }
+
+    /// TEMPORARY until the config branch lands.
+    pub fn stderr_text(&self) -> String {
+        format!("{self}\n")
+    }
 }
 
 /// Read and parse `path`.

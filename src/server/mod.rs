@@ -6,6 +6,7 @@ pub mod client;
 pub mod conn;
 pub mod connect;
 pub mod forward;
+pub mod lifecycle;
 pub mod listen;
 pub mod opensock;
 pub mod outbound;
