@@ -1,9 +1,28 @@
 //! tinyproxy-style logging: `LEVEL     Mon DD HH:MM:SS.mmm [pid]: message`.
 //!
 //! One process-wide logger. Before the config is known, messages are
-//! stored and replayed once the destination is open, as tinyproxy does.
+//! stored and replayed once the destination is open (with the replay time
+//! as timestamp, bracketed by two DEBUG lines), as tinyproxy does.
+//!
+//! Destinations: stdout (foreground without `LogFile`/`Syslog`), a
+//! `LogFile` (append, created 0600, symlinks and hard links refused), or
+//! syslog (`Syslog On`, or the fallback when the file cannot be opened or
+//! written). `LogFile "/dev/stdout"` and `"/dev/stderr"` write to our own
+//! stdout/stderr, which tinyproxy refuses (its issue #43).
+//!
+//! The level check is one relaxed atomic load, done before any
+//! formatting: a filtered-out message costs almost nothing.
 
+mod file;
+mod filter;
+mod line;
+mod sink;
+mod syslog_sink;
+
+use crate::config::{Config, LogLevel};
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Message levels. `Connect` is tinyproxy's extra level (LOG_CONN).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -18,6 +37,17 @@ pub enum Level {
 }
 
 impl Level {
+    /// Every level, most severe first.
+    pub const ALL: [Level; 7] = [
+        Level::Critical,
+        Level::Error,
+        Level::Warning,
+        Level::Notice,
+        Level::Info,
+        Level::Debug,
+        Level::Connect,
+    ];
+
     /// The name tinyproxy prints, unpadded.
     pub fn name(self) -> &'static str {
         match self {
@@ -30,19 +60,112 @@ impl Level {
             Level::Connect => "CONNECT",
         }
     }
+
+    /// This level's bit in the enabled-levels mask.
+    const fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
 }
 
-/// Log one message (temporary stdout implementation).
+/// Errors `configure` reports. The logger stays usable in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// Syslog was chosen (or is the fallback after a `LogFile` failure)
+    /// but its socket cannot be reached. Messages are dropped until it
+    /// can; a new connection is tried at most once a second.
+    #[error("cannot connect to the syslog socket {path}: {reason}")]
+    SyslogUnavailable { path: PathBuf, reason: String },
+}
+
+/// The one logger of the process.
+static STATE: Mutex<sink::State> = Mutex::new(sink::State::new());
+
+fn state() -> MutexGuard<'static, sink::State> {
+    // A panic while logging must not turn every later log call into one.
+    STATE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Is a message at `level` written under the current configuration?
+///
+/// Use it to skip building expensive arguments; `log` checks it anyway.
+/// False for every level when logging goes nowhere (a daemon without
+/// `LogFile` or `Syslog`).
+#[inline]
+pub fn enabled(level: Level) -> bool {
+    filter::enabled(level)
+}
+
+/// Log one message. Cheap when `level` is filtered out: the check is
+/// inlined at the call site and nothing is formatted.
+#[inline]
 pub fn log(level: Level, args: std::fmt::Arguments<'_>) {
-    let now = chrono::Local::now();
-    let line = format!(
-        "{:<9} {} [{}]: {}\n",
-        level.name(),
-        now.format("%b %d %H:%M:%S%.3f"),
-        std::process::id(),
-        args
-    );
-    let _ = std::io::stdout().lock().write_all(line.as_bytes());
+    if enabled(level) {
+        log_enabled(level, args);
+    }
+}
+
+#[inline(never)]
+fn log_enabled(level: Level, args: std::fmt::Arguments<'_>) {
+    let msg = line::render_message(args);
+    // The timestamp and line are built outside the lock, so threads
+    // contend only for the write itself.
+    let prebuilt = filter::wants_line().then(|| line::file_line(level, &msg));
+    state().log(level, &msg, prebuilt);
+}
+
+/// Open the destination `cfg` asks for and replay the stored messages.
+///
+/// Also the reload entry point: switches destination, reopens a
+/// `LogFile` (log rotation) and applies `cfg.log_level` — without a
+/// `LogLevel` line the level goes back to Info (tinyproxy keeps the old
+/// one; see COMPATIBILITY.md). `foreground` is `-d`: without `LogFile`
+/// and `Syslog` a foreground process logs to stdout, a daemon nowhere.
+pub fn configure(cfg: &Config, foreground: bool) -> Result<(), LogError> {
+    let dest = sink::Dest::from_config(cfg, foreground);
+    let mut st = state();
+    st.set_level(cfg.log_level);
+    st.open(dest)
+}
+
+/// Close and reopen the configured destination (a renamed `LogFile` is
+/// created anew), then replay whatever was stored meanwhile.
+/// Before the first `configure` this does nothing.
+pub fn reopen() {
+    let mut st = state();
+    // The only possible error is an unreachable syslog, which is retried
+    // later anyway; `configure` is where it is reported.
+    let _ = st.reopen();
+}
+
+/// Stop writing and store messages until the next `configure`/`reopen`.
+///
+/// tinyproxy closes its log while it re-reads the config on reload, so
+/// the messages of the re-parse are replayed between `sending stored
+/// logs` / `done sending stored logs`. Call this before re-parsing.
+pub fn suspend() {
+    state().suspend();
+}
+
+/// Set the level; `None` is the default, Info.
+pub fn set_level(l: Option<LogLevel>) {
+    state().set_level(l);
+}
+
+/// Send everything to `w` (tests capture the output this way) and replay
+/// the stored messages into it.
+#[doc(hidden)]
+pub fn configure_to_writer(w: Box<dyn Write + Send>) {
+    let mut st = state();
+    let _ = st.open(sink::Dest::Writer(Arc::new(Mutex::new(w))));
+}
+
+/// Use `path` instead of `/dev/log` for syslog (tests bind their own
+/// socket). Takes effect at the next `configure`/`reopen`/fallback.
+#[doc(hidden)]
+pub fn set_syslog_path(path: &Path) {
+    state().set_syslog_path(path.to_path_buf());
 }
 
 /// `log_msg!(Level::Info, "fmt {}", x)`.
@@ -51,9 +174,4 @@ macro_rules! log_msg {
     ($lvl:expr, $($arg:tt)*) => {
         $crate::log::log($lvl, format_args!($($arg)*))
     };
-}
-
-/// TEMPORARY until the log branch lands.
-pub fn configure(_cfg: &crate::config::Config, _foreground: bool) -> Result<(), std::io::Error> {
-    Ok(())
 }

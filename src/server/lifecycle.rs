@@ -20,7 +20,6 @@ pub const EX_OSERR: i32 = 71;
 /// Parse the config file with tinyproxy's log lines around it; on failure
 /// print tinyproxy's stderr text and return the exit status.
 pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
-    log_msg!(Level::Notice, "Reloading config file ({})", path.display());
     match config::load(path) {
         Ok(loaded) => {
             for d in &loaded.diagnostics {
@@ -30,7 +29,6 @@ pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
                     crate::log::log(d.level, format_args!("{}", d.message));
                 }
             }
-            log_msg!(Level::Notice, "Reloading config file finished");
             Ok(loaded)
         }
         Err(e) => Err((e.exit_code(), e.stderr_text())),
@@ -48,8 +46,16 @@ pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, (i32, String)> {
 /// Run the proxy as `opts` says; returns the process exit status.
 pub fn start(opts: Options) -> i32 {
     log_msg!(Level::Notice, "Initializing tinyproxy ...");
+    log_msg!(
+        Level::Notice,
+        "Reloading config file ({})",
+        opts.config.display()
+    );
     let loaded = match load_config(&opts.config) {
-        Ok(l) => l,
+        Ok(l) => {
+            log_msg!(Level::Notice, "Reloading config file finished");
+            l
+        }
         Err((code, text)) => {
             eprint!("{text}");
             return code;
@@ -180,9 +186,14 @@ async fn drain(
 
 /// Re-read the config; on any failure keep serving with the old one.
 pub fn reload(shared: &Shared, path: &std::path::Path, foreground: bool) {
+    log_msg!(Level::Notice, "Reloading config file ({})", path.display());
+    // Parse messages are held back and replayed once the new destination
+    // is open (tinyproxy's "sending stored logs" bracket).
+    crate::log::suspend();
     let loaded = match load_config(path) {
         Ok(l) => l,
         Err((_, text)) => {
+            crate::log::reopen();
             eprint!("{text}");
             for line in text.lines() {
                 log_msg!(Level::Error, "{}", line);
@@ -198,6 +209,7 @@ pub fn reload(shared: &Shared, path: &std::path::Path, foreground: bool) {
     let filter = match load_filter(&cfg) {
         Ok(f) => f,
         Err((_, text)) => {
+            crate::log::reopen();
             log_msg!(Level::Error, "{}", text.trim_end());
             log_msg!(Level::Warning, "Reloading config file failed!");
             return;
@@ -206,6 +218,7 @@ pub fn reload(shared: &Shared, path: &std::path::Path, foreground: bool) {
     if let Err(e) = crate::log::configure(&cfg, foreground) {
         log_msg!(Level::Error, "{}", e);
     }
+    log_msg!(Level::Notice, "Reloading config file finished");
     shared.replace(Generation {
         config: cfg,
         filter,

@@ -1,0 +1,74 @@
+//! Which levels are written: a bit mask in one atomic, so the check on the
+//! hot path is a single relaxed load.
+
+use super::Level;
+use crate::config::LogLevel;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+const SEVERE: u8 = Level::Critical.bit() | Level::Error.bit();
+
+/// The levels tinyproxy writes for each `LogLevel` (its `log_message`
+/// filter, spec §5.2), including its quirks: `Connect` lets DEBUG through
+/// but not INFO, `Info` everything but DEBUG, and from `Notice` down
+/// CONNECT, INFO and DEBUG are all suppressed.
+pub(super) fn mask_for(level: LogLevel) -> u8 {
+    match level {
+        LogLevel::Info => all() & !Level::Debug.bit(),
+        LogLevel::Connect => all() & !Level::Info.bit(),
+        LogLevel::Notice => SEVERE | Level::Warning.bit() | Level::Notice.bit(),
+        LogLevel::Warning => SEVERE | Level::Warning.bit(),
+        LogLevel::Error => SEVERE,
+        LogLevel::Critical => Level::Critical.bit(),
+    }
+}
+
+fn all() -> u8 {
+    Level::ALL.iter().fold(0, |m, l| m | l.bit())
+}
+
+/// The default before any configuration: `LogLevel Info`.
+pub(super) const DEFAULT_MASK: u8 = !(1 << (Level::Debug as u8)) & 0x7f;
+
+/// The enabled levels; 0 when logging goes nowhere.
+static MASK: AtomicU8 = AtomicU8::new(DEFAULT_MASK);
+
+/// Whether the destination takes whole lines (file, stdout, writer) rather
+/// than bare messages (syslog, storage): a hint that lets `log` build the
+/// line before taking the lock. A stale value only costs a rebuild.
+static LINE_SINK: AtomicBool = AtomicBool::new(false);
+
+pub(super) fn enabled(level: Level) -> bool {
+    MASK.load(Ordering::Relaxed) & level.bit() != 0
+}
+
+pub(super) fn allows(mask: u8, level: Level) -> bool {
+    mask & level.bit() != 0
+}
+
+/// Publish a new mask (called with the logger's lock held).
+pub(super) fn publish(mask: u8, line_sink: bool) {
+    MASK.store(mask, Ordering::Relaxed);
+    LINE_SINK.store(line_sink, Ordering::Relaxed);
+}
+
+pub(super) fn wants_line() -> bool {
+    LINE_SINK.load(Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_mask_is_info() {
+        assert_eq!(DEFAULT_MASK, mask_for(LogLevel::Info));
+    }
+
+    #[test]
+    fn connect_quirk() {
+        let m = mask_for(LogLevel::Connect);
+        assert!(allows(m, Level::Debug));
+        assert!(allows(m, Level::Connect));
+        assert!(!allows(m, Level::Info));
+    }
+}
