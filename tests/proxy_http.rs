@@ -1,0 +1,204 @@
+//! End-to-end: plain HTTP through our binary with real clients (curl, raw
+//! sockets, Python urllib) to a recording loopback origin.
+
+mod common;
+
+use common::{curl, raw, Origin, Proxy};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+#[test]
+fn curl_get_sends_tinyproxys_headers_and_logs_the_connection() {
+    let origin = Origin::start();
+    let p = Proxy::start("ViaProxyName \"tinyproxy\"");
+    let (rc, body, err) = curl(&["-x", &p.addr().to_string(), &origin.url("/plain")]);
+    assert_eq!(rc, 0, "{err}");
+    let seen = origin.wait_requests(1);
+    let expected_head = format!(
+        "GET /plain HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
+         Via: 1.1 tinyproxy (tinyproxy)\r\nUser-Agent: curl/",
+        origin.port
+    );
+    assert!(seen[0].starts_with(&expected_head), "{}", seen[0]);
+    assert!(seen[0].ends_with("\r\nAccept: */*\r\n\r\n"), "{}", seen[0]);
+    assert!(body.starts_with("ECHO-OF-REQUEST:"));
+    p.wait_log("Connect (file descriptor");
+    p.wait_log("Request (file descriptor");
+    p.wait_log("No upstream proxy for 127.0.0.1");
+    p.wait_log(&format!(
+        "opensock: opening connection to 127.0.0.1:{}",
+        origin.port
+    ));
+    p.wait_log("Established connection to host \"127.0.0.1\" using file descriptor");
+    p.wait_log("Closed connection between local client");
+}
+
+#[test]
+fn response_gets_via_after_status_line_and_hop_headers_removed() {
+    let origin = Origin::start_with(|_| {
+        b"HTTP/1.1 200 OK\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\n\
+          Proxy-Authenticate: Basic realm=x\r\nVia: 1.1 originvia\r\nSet-Cookie: a=1\r\n\
+          Set-Cookie: b=2\r\nContent-Length: 2\r\n\r\nok"
+            .to_vec()
+    });
+    let p = Proxy::start("ViaProxyName \"tp\"");
+    let out = raw(
+        p.addr(),
+        format!(
+            "GET {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            origin.url("/")
+        )
+        .as_bytes(),
+    );
+    assert_eq!(
+        out,
+        "HTTP/1.1 200 OK\r\nVia: 1.1 originvia, 1.1 tp (tinyproxy)\r\nSet-Cookie: a=1\r\n\
+         Set-Cookie: b=2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+    );
+}
+
+#[test]
+fn request_header_rules_of_spec_11_10() {
+    let origin = Origin::start();
+    let p = Proxy::start("ViaProxyName \"tinyproxy\"");
+    let req = format!(
+        "GET http://user:pw@127.0.0.1:{}/hop?q=1 HTTP/1.1\r\nHost: evil.example\r\n\
+         Connection: keep-alive, X-Remove-Me\r\nX-Remove-Me: secret\r\n\
+         Proxy-Connection: keep-alive\r\nKeep-Alive: 300\r\nTE: trailers\r\nTrailers: x\r\n\
+         Upgrade: websocket\r\nX-Dup: one\r\nX-Dup: two\r\nCookie: a=1\r\nCookie: b=2\r\n\
+         Via: 1.0 clientproxy\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\n\
+         X-Folded: part1\r\n continued\r\nNoColonLine\r\nx-lower: v\r\nUser-Agent: raw\r\n\
+         Connection: close\r\n\r\n",
+        origin.port
+    );
+    raw(p.addr(), req.as_bytes());
+    let seen = origin.wait_requests(1);
+    assert_eq!(
+        seen[0],
+        format!(
+            "GET /hop?q=1 HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
+             Via: 1.0 clientproxy, 1.1 tinyproxy (tinyproxy)\r\nX-Dup: one\r\nX-Dup: two\r\n\
+             Cookie: a=1\r\nCookie: b=2\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\n\
+             X-Folded: part1 continued\r\nx-lower: v\r\nUser-Agent: raw\r\n\r\n",
+            origin.port
+        )
+    );
+}
+
+#[test]
+fn addheader_xtinyproxy_and_disable_via() {
+    let origin = Origin::start();
+    let p =
+        Proxy::start("XTinyproxy Yes\nAddHeader \"X-Added\" \"added value\"\nDisableViaHeader Yes");
+    raw(
+        p.addr(),
+        format!(
+            "GET {} HTTP/1.0\r\nUser-Agent: ua\r\n\r\n",
+            origin.url("/a")
+        )
+        .as_bytes(),
+    );
+    let seen = origin.wait_requests(1);
+    assert_eq!(
+        seen[0],
+        format!(
+            "GET /a HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nUser-Agent: ua\r\n\
+             X-Added: added value\r\nX-Tinyproxy: 127.0.0.1\r\n\r\n",
+            origin.port
+        )
+    );
+}
+
+#[test]
+fn head_post_chunked_and_http10() {
+    let origin = Origin::start();
+    let p = Proxy::start("");
+    let proxy = p.addr().to_string();
+    let (rc, _, err) = curl(&["-I", "-x", &proxy, &origin.url("/head")]);
+    assert_eq!(rc, 0, "{err}");
+    let (rc, body, err) = curl(&["-x", &proxy, "-d", "hello=world", &origin.url("/post")]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(body.ends_with("hello=world"), "{body}");
+    let (rc, body, err) = curl(&[
+        "-x",
+        &proxy,
+        "-H",
+        "Transfer-Encoding: chunked",
+        "-d",
+        "hello",
+        &origin.url("/chunk"),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(
+        body.contains("Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+        "{body}"
+    );
+    let (rc, body, err) = curl(&["-0", "-x", &proxy, &origin.url("/ten")]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(body.contains("GET /ten HTTP/1.0\r\n"), "{body}");
+    let reqs = origin.wait_requests(4);
+    assert!(reqs[0].starts_with("HEAD /head HTTP/1.1\r\n"));
+}
+
+#[test]
+fn keep_alive_and_pipelining_on_one_connection() {
+    let origin = Origin::start();
+    let p = Proxy::start("");
+    let mut s = TcpStream::connect(p.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let one = format!("GET {} HTTP/1.1\r\nHost: h\r\n\r\n", origin.url("/one"));
+    let two = format!(
+        "GET {} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+        origin.url("/two")
+    );
+    // Both requests in one write: pipelined.
+    s.write_all(format!("{one}{two}").as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert_eq!(out.matches("HTTP/1.1 200 OK").count(), 2, "{out}");
+    assert!(out.contains("GET /one HTTP/1.1") && out.contains("GET /two HTTP/1.1"));
+    let first = out.split("HTTP/1.1 200 OK").nth(1).unwrap();
+    assert!(
+        !first.contains("Connection: close"),
+        "first response kept alive: {first}"
+    );
+    // curl reuses the connection for a second URL.
+    let (rc, _, err) = curl(&[
+        "-v",
+        "-x",
+        &p.addr().to_string(),
+        &origin.url("/a"),
+        &origin.url("/b"),
+    ]);
+    assert_eq!(rc, 0);
+    assert!(
+        err.contains("Re-using existing connection") || err.contains("Reusing existing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn python_urllib_through_the_proxy() {
+    let origin = Origin::start();
+    let p = Proxy::start("");
+    let script = format!(
+        "import urllib.request\n\
+         h = urllib.request.ProxyHandler({{'http': 'http://{}'}})\n\
+         o = urllib.request.build_opener(h)\n\
+         print(o.open('{}', timeout=10).read().decode())\n",
+        p.addr(),
+        origin.url("/py")
+    );
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("GET /py HTTP/1.1"));
+}
