@@ -1,8 +1,8 @@
 //! Start-up in tinyproxy's order (parse, filter, listen, log, signals,
 //! serve), reload on SIGHUP/SIGUSR1, and drain-then-exit on SIGTERM/SIGINT.
 
-use super::listen;
 use super::state::{Generation, Shared};
+use super::{daemon, listen};
 use crate::cli::Options;
 use crate::config::{self, Config, Loaded};
 use crate::filter::Filter;
@@ -79,6 +79,13 @@ pub fn start(opts: Options) -> i32 {
             "You SHOULD set a UserName in the config file. Using current user instead."
         );
     }
+    let ids = match daemon::resolve_ids(&cfg) {
+        Ok(ids) => ids,
+        Err((code, text)) => {
+            eprint!("{text}");
+            return code;
+        }
+    };
     let listeners = match listen::bind_all(&cfg) {
         Ok(l) => l,
         Err(e) => {
@@ -86,6 +93,41 @@ pub fn start(opts: Options) -> i32 {
             return EX_OSERR;
         }
     };
+    // The daemon runs in "/": keep an absolute path so reloads find the file.
+    let mut opts = opts;
+    if let Ok(abs) = std::path::absolute(&opts.config) {
+        opts.config = abs;
+    }
+    if !opts.foreground {
+        if cfg.log_file.is_none() && !cfg.syslog {
+            eprintln!("WARNING: logging deactivated (can't log to stdout when daemonized)");
+        }
+        if let Err(e) = daemon::detach() {
+            eprintln!("tinyproxy: Could not daemonize: {e}");
+            return EX_OSERR;
+        }
+    }
+    let _pid_file = match &cfg.pid_file {
+        None => None,
+        Some(path) => match daemon::write_pid_file(path) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                log_msg!(
+                    Level::Error,
+                    "Could not create PID file {}: {}",
+                    path.display(),
+                    e
+                );
+                eprintln!("tinyproxy: Could not create PID file.");
+                return EX_OSERR;
+            }
+        },
+    };
+    if let Err((code, text)) = daemon::drop_privileges(&ids) {
+        eprint!("{text}");
+        log_msg!(Level::Critical, "{}", text.trim_end());
+        return code;
+    }
     if let Err(e) = crate::log::configure(&cfg, opts.foreground) {
         eprintln!("tinyproxy: {e}");
     }

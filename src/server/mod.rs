@@ -5,6 +5,7 @@
 pub mod client;
 pub mod conn;
 pub mod connect;
+pub mod daemon;
 pub mod forward;
 pub mod lifecycle;
 pub mod listen;
