@@ -168,15 +168,35 @@ async fn serve(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>, opts:
         }
     };
     let max = shared.current().config.max_clients as usize;
+    let mut watcher = if opts.watch_config {
+        match super::watch::watch(&opts.config) {
+            Ok(rx) => Some(rx),
+            Err(e) => {
+                log_msg!(Level::Warning, "Cannot watch the config file: {}", e);
+                None
+            }
+        }
+    } else {
+        None
+    };
     let shutdown = {
         let shared = Arc::clone(&shared);
         let path = opts.config.clone();
         let signals = &mut signals;
         async move {
-            while let Some(sig) = signals.next().await {
-                match sig {
-                    SIGHUP | SIGUSR1 => reload(&shared, &path, opts.foreground),
-                    _ => return,
+            loop {
+                let changed = async {
+                    match watcher.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    sig = signals.next() => match sig {
+                        Some(SIGHUP) | Some(SIGUSR1) => reload(&shared, &path, opts.foreground),
+                        _ => return,
+                    },
+                    Some(()) = changed => reload(&shared, &path, opts.foreground),
                 }
             }
         }

@@ -15,6 +15,7 @@ pub mod request;
 pub mod response;
 pub mod state;
 pub mod target;
+pub mod watch;
 
 use crate::log::Level;
 use crate::log_msg;
