@@ -156,6 +156,17 @@ impl Headers {
         }
     }
 
+    /// Replace the value of the first `name` header, if there is one.
+    pub fn set_first(&mut self, name: &str, value: &[u8]) {
+        if let Some(h) = self
+            .list
+            .iter_mut()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+        {
+            h.value = value.to_vec();
+        }
+    }
+
     /// Serialise as `Name: value\r\n` lines.
     pub fn write_to(&self, out: &mut Vec<u8>) {
         for h in &self.list {

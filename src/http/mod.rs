@@ -4,6 +4,7 @@ pub mod forward;
 pub mod framing;
 pub mod headers;
 pub mod request;
+pub mod reverse;
 pub mod url;
 
 /// What can go wrong with a client's request or a server's response head.

@@ -10,7 +10,9 @@ use crate::config::Config;
 use crate::http::forward::client_wants_keepalive;
 use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
 use crate::http::framing::{copy_body, request_framing, response_framing, CopyError, Framing};
+use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
+use crate::http::reverse;
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
@@ -18,15 +20,22 @@ use crate::pages::{self, ErrorKind};
 use crate::upstream;
 use tokio::io::{AsyncWriteExt, BufReader};
 
-/// Forward `req` to `target` (directly or via an upstream) and relay the
-/// response.
-pub async fn forward(
-    client: &mut Client,
-    cfg: &Config,
-    req: Request,
-    target: Target,
-    host_header: String,
-) -> Next {
+/// Where a plain HTTP request goes.
+pub struct Forward {
+    pub target: Target,
+    /// The `Host:` value to send.
+    pub host_header: String,
+    /// The ReversePath rule that mapped the request, if any.
+    pub reverse_rule: Option<String>,
+}
+
+/// Forward `req` (directly or via an upstream) and relay the response.
+pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forward) -> Next {
+    let Forward {
+        target,
+        host_header,
+        reverse_rule,
+    } = fwd;
     let framing = match request_framing(&req.headers) {
         Ok(f) => f,
         Err(e) => {
@@ -106,7 +115,8 @@ pub async fn forward(
         ClientConnection::Close
     };
     if !http09 {
-        let head = build_response_head(&status, headers, line.version, conn, &[], cfg);
+        let (headers, extra) = reverse_response(cfg, headers, reverse_rule.as_deref());
+        let head = build_response_head(&status, headers, line.version, conn, &extra, cfg);
         if client.wr.write_all(&head).await.is_err() {
             return closed(client, server_fd);
         }
@@ -124,6 +134,34 @@ pub async fn forward(
         let _ = client.wr.shutdown().await;
         Next::Close
     }
+}
+
+/// ReverseBaseURL rewrites a backend `Location`; ReverseMagic adds the
+/// tracking cookie for the rule that mapped the request.
+fn reverse_response(
+    cfg: &Config,
+    mut headers: Headers,
+    rule: Option<&str>,
+) -> (Headers, Vec<(String, Vec<u8>)>) {
+    let mut extra = Vec::new();
+    let Some(rule) = rule else {
+        return (headers, extra);
+    };
+    if cfg.reverse_magic {
+        extra.push(("Set-Cookie".to_string(), reverse::magic_set_cookie(rule)));
+    }
+    if let Some(old) = headers.get("Location").map(<[u8]>::to_vec) {
+        if let Some(new) = reverse::rewrite_location(cfg, &old) {
+            log_msg!(
+                Level::Info,
+                "Rewriting HTTP redirect: {} -> {}",
+                String::from_utf8_lossy(&old),
+                new
+            );
+            headers.set_first("Location", new.as_bytes());
+        }
+    }
+    (headers, extra)
 }
 
 fn closed(client: &Client, server_fd: i32) -> Next {

@@ -9,6 +9,7 @@ use crate::auth::{self, AuthOutcome};
 use crate::config::Config;
 use crate::http::headers::Headers;
 use crate::http::request::{parse_request_line, read_header_lines, read_request_line, RequestLine};
+use crate::http::reverse::{self, Mapping};
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind, PageContext};
@@ -142,8 +143,12 @@ async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<
 }
 
 /// Target, filter, stats host and ConnectPort, then hand over.
-async fn route(client: &mut Client, gen: &Generation, req: Request) -> Next {
+async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next {
     let cfg = &*gen.config;
+    let reverse_rule = match reverse_map(client, cfg, &mut req).await {
+        Ok(rule) => rule,
+        Err(next) => return next,
+    };
     let dest = match classify(client, cfg, &req.line, &req.headers) {
         Ok(d) => d,
         Err(refusal) => {
@@ -216,7 +221,75 @@ async fn route(client: &mut Client, gen: &Generation, req: Request) -> Next {
             target,
             host_header,
             ..
-        } => super::forward::forward(client, cfg, req, target, host_header).await,
+        } => {
+            let fwd = super::forward::Forward {
+                target,
+                host_header,
+                reverse_rule,
+            };
+            super::forward::forward(client, cfg, req, fwd).await
+        }
+    }
+}
+
+/// Apply the reverse-proxy rules: rewrite the target, or answer (301,
+/// 400) and return `Err(next)`. `Ok(Some(rule))` when a rule mapped it.
+async fn reverse_map(
+    client: &mut Client,
+    cfg: &Config,
+    req: &mut Request,
+) -> Result<Option<String>, Next> {
+    let cookies: Vec<&[u8]> = req.headers.get_all("Cookie").collect();
+    match reverse::map(cfg, &req.line.target, &cookies) {
+        Mapping::None => Ok(None),
+        Mapping::Rewritten {
+            url,
+            rule,
+            by_cookie,
+        } => {
+            if by_cookie {
+                log_msg!(Level::Info, "Magical tracking cookie says: {}", rule);
+            }
+            log_msg!(
+                Level::Connect,
+                "Rewriting URL: {} -> {}",
+                req.line.target,
+                url
+            );
+            req.line.target = url;
+            Ok(Some(rule))
+        }
+        Mapping::Redirect(location) => {
+            log_msg!(
+                Level::Connect,
+                "Rewriting URL: {} -> {}",
+                req.line.target,
+                location
+            );
+            let minor = Some(req.line.version.reply_minor() as u8);
+            let _ = client
+                .wr
+                .write_all(&pages::redirect_response(minor, &location))
+                .await;
+            let _ = client.wr.shutdown().await;
+            Err(Next::Close)
+        }
+        Mapping::NoMapping => {
+            log_msg!(
+                Level::Error,
+                "Bad request, no mapping for '{}' found",
+                req.line.target
+            );
+            pages::stats().inc_bad();
+            let target = req.line.target.clone();
+            let info = ErrorInfo {
+                line: Some(&req.line),
+                url: Some(&target),
+                error: None,
+            };
+            client.send_error(cfg, ErrorKind::NoMapping, info).await;
+            Err(Next::Close)
+        }
     }
 }
 

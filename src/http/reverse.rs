@@ -1,0 +1,154 @@
+//! Reverse proxy mapping (spec §6.13): `ReversePath` prefixes to backend
+//! URLs, the 301 for a prefix without its slash, the `ReverseMagic`
+//! tracking cookie, and `ReverseBaseURL` rewriting of redirects.
+
+use crate::config::{Config, ReversePath};
+
+/// tinyproxy's tracking cookie name.
+pub const MAGIC_COOKIE: &str = "yummy_magical_cookie";
+
+/// What the reverse rules make of a request target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mapping {
+    /// No rule applies (and ReverseOnly is off): handle as usual.
+    None,
+    /// Forward to this absolute URL; `rule` is the rule path that matched.
+    Rewritten {
+        url: String,
+        rule: String,
+        by_cookie: bool,
+    },
+    /// Answer 301 with this Location (path given without its slash).
+    Redirect(String),
+    /// ReverseOnly and nothing matched: 400 "No mapping found".
+    NoMapping,
+}
+
+/// Map `target` by the config's reverse rules; `cookies` are the values
+/// of the request's `Cookie` headers (for ReverseMagic).
+pub fn map(cfg: &Config, target: &str, cookies: &[&[u8]]) -> Mapping {
+    if cfg.reverse_paths.is_empty() && !cfg.reverse_only {
+        return Mapping::None;
+    }
+    if target.starts_with('/') {
+        // Later rules are checked first, as tinyproxy prepends them.
+        for rule in cfg.reverse_paths.iter().rev() {
+            if let Some(rest) = target.strip_prefix(rule.path.as_str()) {
+                return Mapping::Rewritten {
+                    url: format!("{}{}", rule.url, rest),
+                    rule: rule.path.clone(),
+                    by_cookie: false,
+                };
+            }
+            if target == rule.path.trim_end_matches('/') {
+                return Mapping::Redirect(rule.path.clone());
+            }
+        }
+        if cfg.reverse_magic {
+            if let Some(rule) = cookie_rule(&cfg.reverse_paths, cookies) {
+                return Mapping::Rewritten {
+                    url: format!("{}{}", rule.url, &target[1..]),
+                    rule: rule.path.clone(),
+                    by_cookie: true,
+                };
+            }
+        }
+    }
+    if cfg.reverse_only {
+        Mapping::NoMapping
+    } else {
+        Mapping::None
+    }
+}
+
+/// The rule a `yummy_magical_cookie=/path/` cookie names, if any.
+fn cookie_rule<'a>(rules: &'a [ReversePath], cookies: &[&[u8]]) -> Option<&'a ReversePath> {
+    let needle = format!("{MAGIC_COOKIE}=");
+    for c in cookies {
+        let text = String::from_utf8_lossy(c);
+        for part in text.split(';') {
+            if let Some(value) = part.trim().strip_prefix(&needle) {
+                if let Some(r) = rules.iter().rev().find(|r| r.path == value) {
+                    return Some(r);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The `Set-Cookie` value ReverseMagic adds to responses.
+pub fn magic_set_cookie(rule: &str) -> Vec<u8> {
+    format!("{MAGIC_COOKIE}={rule}; path=/").into_bytes()
+}
+
+/// With `ReverseBaseURL`, a `Location` pointing into a backend becomes the
+/// public URL: `base + rule path (without its leading /) + rest`.
+pub fn rewrite_location(cfg: &Config, location: &[u8]) -> Option<String> {
+    let base = cfg.reverse_base_url.as_deref()?;
+    let loc = std::str::from_utf8(location).ok()?;
+    cfg.reverse_paths.iter().rev().find_map(|r| {
+        loc.strip_prefix(r.url.as_str())
+            .map(|rest| format!("{}{}{}", base, r.path.trim_start_matches('/'), rest))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn cfg() -> Config {
+        let mut c = Config::with_defaults(PathBuf::from("t"));
+        c.reverse_paths = vec![
+            ReversePath {
+                path: "/ex/".into(),
+                url: "http://127.0.0.1:29080/real/".into(),
+            },
+            ReversePath {
+                path: "/noslash/".into(),
+                url: "http://127.0.0.1:29080/ns/".into(),
+            },
+        ];
+        c.reverse_only = true;
+        c.reverse_magic = true;
+        c.reverse_base_url = Some("http://127.0.0.1:29894/".into());
+        c
+    }
+
+    #[test]
+    fn spec_11_17_cases() {
+        let c = cfg();
+        assert_eq!(
+            map(&c, "/ex/page?x=1", &[]),
+            Mapping::Rewritten {
+                url: "http://127.0.0.1:29080/real/page?x=1".into(),
+                rule: "/ex/".into(),
+                by_cookie: false
+            }
+        );
+        assert_eq!(
+            map(&c, "/noslash", &[]),
+            Mapping::Redirect("/noslash/".into())
+        );
+        assert_eq!(map(&c, "/other", &[]), Mapping::NoMapping);
+        assert_eq!(map(&c, "http://127.0.0.1:29080/x", &[]), Mapping::NoMapping);
+        assert_eq!(
+            map(
+                &c,
+                "/img/logo.png",
+                &[b"a=b; yummy_magical_cookie=/ex/".as_slice()]
+            ),
+            Mapping::Rewritten {
+                url: "http://127.0.0.1:29080/real/img/logo.png".into(),
+                rule: "/ex/".into(),
+                by_cookie: true
+            }
+        );
+        assert_eq!(
+            rewrite_location(&c, b"http://127.0.0.1:29080/real/target").as_deref(),
+            Some("http://127.0.0.1:29894/ex/target")
+        );
+        assert_eq!(rewrite_location(&c, b"http://elsewhere/"), None);
+    }
+}
