@@ -10,14 +10,13 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn garbage_and_bad_versions_get_400_with_request_and_empty_url() {
-    let p = Proxy::start("");
-    let tpl = p.dir().join("vars.html");
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("vars.html");
     std::fs::write(
         &tpl,
         "request=[{request}] url=[{url}] clientip=[{clientip}]\n",
     )
     .unwrap();
-    drop(p);
     let p = Proxy::start(&format!("DefaultErrorFile \"{}\"", tpl.display()));
     for line in [
         "GARBAGE",
@@ -79,10 +78,9 @@ fn basic_auth_407_and_success_without_leaking_credentials() {
 
 #[test]
 fn unreachable_origin_is_500_with_error_variable() {
-    let p = Proxy::start("");
-    let tpl = p.dir().join("e.html");
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("e.html");
     std::fs::write(&tpl, "errno=[{errno}] cause=[{cause}] error=[{error}]\n").unwrap();
-    drop(p);
     let p = Proxy::start(&format!("ErrorFile 500 \"{}\"", tpl.display()));
     let port = free_port();
     let out = raw(
@@ -208,7 +206,10 @@ fn stats_page_counts_and_respects_acl() {
     raw(p.addr(), b"GARBAGE\r\n\r\n");
     let out = raw(p.addr(), b"GET http://tinyproxy.stats/ HTTP/1.1\r\n\r\n");
     assert!(out.starts_with("HTTP/1.0 200 OK\r\n"), "{out}");
-    assert!(out.contains("Number of open connections: 1<br />"), "{out}");
+    // The stats request itself is open; the GARBAGE one may still be closing.
+    assert!(out.contains("Number of open connections: "), "{out}");
+    assert!(!out.contains("Number of open connections: 0<br />"), "{out}");
+    assert!(out.contains("Number of requests: 3<br />"), "{out}");
     assert!(out.contains("Number of bad connections: 1<br />"), "{out}");
     p.wait_log("Request for the stathost.");
     let (_, body, _) = curl(&[

@@ -72,7 +72,7 @@ impl Client {
         let ctx = PageContext {
             config: cfg,
             client_ip: &self.ip_text,
-            request_line: info.line.map(|l| l.raw.as_str()),
+            request_line: info.line.map(|l| l.raw.as_str()).or(info.raw),
             http_minor: info.line.map(|l| l.version.reply_minor() as u8),
             url: info.url,
             error: info.error,
@@ -104,6 +104,8 @@ impl Client {
 #[derive(Clone, Copy, Default)]
 pub struct ErrorInfo<'a> {
     pub line: Option<&'a RequestLine>,
+    /// The request line as read, when it could not be parsed.
+    pub raw: Option<&'a str>,
     pub url: Option<&'a str>,
     pub error: Option<&'a str>,
 }

@@ -33,6 +33,7 @@ pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Ta
                 line: Some(&req.line),
                 url: None,
                 error: e.error.as_deref(),
+                ..Default::default()
             };
             client.send_error(cfg, e.kind, info).await;
             return Next::Close;

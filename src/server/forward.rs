@@ -66,6 +66,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
                 line: Some(&line),
                 url: None,
                 error: e.error.as_deref(),
+                ..Default::default()
             };
             client.send_error(cfg, e.kind, info).await;
             return Next::Close;

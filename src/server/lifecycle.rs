@@ -72,13 +72,6 @@ pub fn start(opts: Options) -> i32 {
             return code;
         }
     };
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 && cfg.user.is_none() {
-        log_msg!(
-            Level::Warning,
-            "You SHOULD set a UserName in the config file. Using current user instead."
-        );
-    }
     let ids = match daemon::resolve_ids(&cfg) {
         Ok(ids) => ids,
         Err((code, text)) => {

@@ -54,7 +54,7 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     );
     let lines = match tokio::time::timeout(cfg.timeout, read_header_lines(&mut client.rd)).await {
         Ok(Ok(lines)) => lines,
-        _ => return headers_failed(client, cfg, None).await,
+        _ => return headers_failed(client, cfg, &raw, None).await,
     };
     let line = match parse_request_line(&raw) {
         Ok(l) => l,
@@ -67,6 +67,7 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
             pages::stats().inc_bad();
             let info = ErrorInfo {
                 url: Some(""),
+                raw: Some(&raw),
                 ..Default::default()
             };
             client.send_error(cfg, ErrorKind::BadRequest, info).await;
@@ -75,7 +76,7 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     };
     let headers = match Headers::parse_lines(&lines) {
         Ok(h) => h,
-        Err(_) => return headers_failed(client, cfg, Some(&line)).await,
+        Err(_) => return headers_failed(client, cfg, &raw, Some(&line)).await,
     };
     drop(lines);
     let req = Request { line, headers };
@@ -85,7 +86,12 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     route(client, gen, req).await
 }
 
-async fn headers_failed(client: &mut Client, cfg: &Config, line: Option<&RequestLine>) -> Next {
+async fn headers_failed(
+    client: &mut Client,
+    cfg: &Config,
+    raw: &str,
+    line: Option<&RequestLine>,
+) -> Next {
     log_msg!(
         Level::Warning,
         "Could not retrieve all the headers from the client"
@@ -93,6 +99,7 @@ async fn headers_failed(client: &mut Client, cfg: &Config, line: Option<&Request
     pages::stats().inc_bad();
     let info = ErrorInfo {
         line,
+        raw: Some(raw),
         ..Default::default()
     };
     client
@@ -163,7 +170,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
             let info = ErrorInfo {
                 line: Some(&req.line),
                 url: refusal.url.as_deref(),
-                error: None,
+                ..Default::default()
             };
             client.send_error(cfg, refusal.kind, info).await;
             return Next::Close;
@@ -185,7 +192,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
             let info = ErrorInfo {
                 line: Some(&req.line),
                 url: Some(&url),
-                error: None,
+                ..Default::default()
             };
             client.send_error(cfg, ErrorKind::Filtered, info).await;
             return Next::Close;
@@ -208,7 +215,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
                 let info = ErrorInfo {
                     line: Some(&req.line),
                     url: Some(&url),
-                    error: None,
+                    ..Default::default()
                 };
                 client
                     .send_error(cfg, ErrorKind::ConnectPortDenied, info)
@@ -285,7 +292,7 @@ async fn reverse_map(
             let info = ErrorInfo {
                 line: Some(&req.line),
                 url: Some(&target),
-                error: None,
+                ..Default::default()
             };
             client.send_error(cfg, ErrorKind::NoMapping, info).await;
             Err(Next::Close)
