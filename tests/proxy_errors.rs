@@ -208,7 +208,10 @@ fn stats_page_counts_and_respects_acl() {
     assert!(out.starts_with("HTTP/1.0 200 OK\r\n"), "{out}");
     // The stats request itself is open; the GARBAGE one may still be closing.
     assert!(out.contains("Number of open connections: "), "{out}");
-    assert!(!out.contains("Number of open connections: 0<br />"), "{out}");
+    assert!(
+        !out.contains("Number of open connections: 0<br />"),
+        "{out}"
+    );
     assert!(out.contains("Number of requests: 3<br />"), "{out}");
     assert!(out.contains("Number of bad connections: 1<br />"), "{out}");
     p.wait_log("Request for the stathost.");

@@ -30,7 +30,7 @@ pub fn map(cfg: &Config, target: &str, cookies: &[&[u8]]) -> Mapping {
     if cfg.reverse_paths.is_empty() && !cfg.reverse_only {
         return Mapping::None;
     }
-    if target.starts_with('/') {
+    if let Some(no_slash) = target.strip_prefix('/') {
         // Later rules are checked first, as tinyproxy prepends them.
         for rule in cfg.reverse_paths.iter().rev() {
             if let Some(rest) = target.strip_prefix(rule.path.as_str()) {
@@ -47,7 +47,7 @@ pub fn map(cfg: &Config, target: &str, cookies: &[&[u8]]) -> Mapping {
         if cfg.reverse_magic {
             if let Some(rule) = cookie_rule(&cfg.reverse_paths, cookies) {
                 return Mapping::Rewritten {
-                    url: format!("{}{}", rule.url, &target[1..]),
+                    url: format!("{}{}", rule.url, no_slash),
                     rule: rule.path.clone(),
                     by_cookie: true,
                 };

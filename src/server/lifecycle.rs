@@ -142,10 +142,10 @@ pub fn start(opts: Options) -> i32 {
 }
 
 async fn serve(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>, opts: Options) -> i32 {
-    let mut tokio_listeners = Vec::new();
+    let mut server = super::Server::new(Arc::clone(&shared));
     for l in listeners {
         match tokio::net::TcpListener::from_std(l) {
-            Ok(t) => tokio_listeners.push(t),
+            Ok(t) => server.add_listener(t),
             Err(e) => {
                 log_msg!(Level::Error, "cannot register listener: {}", e);
                 return EX_OSERR;
@@ -160,7 +160,6 @@ async fn serve(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>, opts:
             return EX_OSERR;
         }
     };
-    let max = shared.current().config.max_clients as usize;
     let mut watcher = if opts.watch_config {
         match super::watch::watch(&opts.config) {
             Ok(rx) => Some(rx),
@@ -172,55 +171,39 @@ async fn serve(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>, opts:
     } else {
         None
     };
-    let shutdown = {
-        let shared = Arc::clone(&shared);
-        let path = opts.config.clone();
-        let signals = &mut signals;
-        async move {
-            loop {
-                let changed = async {
-                    match watcher.as_mut() {
-                        Some(rx) => rx.recv().await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    sig = signals.next() => match sig {
-                        Some(SIGHUP) | Some(SIGUSR1) => reload(&shared, &path, opts.foreground),
-                        _ => return,
-                    },
-                    Some(()) = changed => reload(&shared, &path, opts.foreground),
-                }
+    log_msg!(Level::Info, "Starting main loop. Accepting connections.");
+    loop {
+        let changed = async {
+            match watcher.as_mut() {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
             }
+        };
+        let do_reload = tokio::select! {
+            sig = signals.next() => matches!(sig, Some(SIGHUP) | Some(SIGUSR1)),
+            Some(()) = changed => true,
+        };
+        if !do_reload {
+            break;
         }
-    };
-    let limit = super::run(tokio_listeners, Arc::clone(&shared), shutdown).await;
+        if reload(&shared, &opts.config, opts.foreground) {
+            server.apply(&shared.current().config);
+        }
+    }
     log_msg!(Level::Notice, "Shutting down.");
-    drain(
-        &limit,
-        max,
-        Duration::from_secs(opts.grace_secs),
-        &mut signals,
-    )
-    .await;
+    server.stop_accepting();
+    drain(&server, Duration::from_secs(opts.grace_secs), &mut signals).await;
     0
 }
 
 /// Wait until every connection has ended, the grace time is over, or a
 /// second signal arrives.
-async fn drain(
-    limit: &tokio::sync::Semaphore,
-    max: usize,
-    grace: Duration,
-    signals: &mut signal_hook_tokio::Signals,
-) {
-    let open = max.saturating_sub(limit.available_permits());
-    log_msg!(Level::Info, "trying to bring down {} threads...", open);
-    let all_done = async {
-        if max > 0 {
-            let _ = limit.acquire_many(max as u32).await;
-        }
-    };
+async fn drain(server: &super::Server, grace: Duration, signals: &mut signal_hook_tokio::Signals) {
+    log_msg!(
+        Level::Info,
+        "trying to bring down {} threads...",
+        server.open_connections()
+    );
     let second = async {
         while let Some(sig) = signals.next().await {
             if sig == SIGTERM || sig == SIGINT {
@@ -229,18 +212,21 @@ async fn drain(
         }
     };
     tokio::select! {
-        _ = all_done => {}
+        _ = server.all_closed() => {}
         _ = tokio::time::sleep(grace) => {}
         _ = second => {}
     }
-    let left = max.saturating_sub(limit.available_permits());
+    let left = server.open_connections();
     if left > 0 {
         log_msg!(Level::Notice, "Drain ended with {} connections cut.", left);
+    } else {
+        log_msg!(Level::Notice, "Drain finished: no connection cut.");
     }
 }
 
 /// Re-read the config; on any failure keep serving with the old one.
-pub fn reload(shared: &Shared, path: &std::path::Path, foreground: bool) {
+/// Returns whether the new config is now in force.
+pub fn reload(shared: &Shared, path: &std::path::Path, foreground: bool) -> bool {
     log_msg!(Level::Notice, "Reloading config file ({})", path.display());
     // Parse messages are held back and replayed once the new destination
     // is open (tinyproxy's "sending stored logs" bracket).
@@ -254,7 +240,7 @@ pub fn reload(shared: &Shared, path: &std::path::Path, foreground: bool) {
                 log_msg!(Level::Error, "{}", line);
             }
             log_msg!(Level::Warning, "Reloading config file failed!");
-            return;
+            return false;
         }
     };
     let cfg = Arc::new(loaded.config);
@@ -267,15 +253,69 @@ pub fn reload(shared: &Shared, path: &std::path::Path, foreground: bool) {
             crate::log::reopen();
             log_msg!(Level::Error, "{}", text.trim_end());
             log_msg!(Level::Warning, "Reloading config file failed!");
-            return;
+            return false;
         }
     };
+    let old = shared.current();
     if let Err(e) = crate::log::configure(&cfg, foreground) {
         log_msg!(Level::Error, "{}", e);
     }
-    log_msg!(Level::Notice, "Reloading config file finished");
+    log_changes(&old.config, &cfg);
     shared.replace(Generation {
         config: cfg,
         filter,
     });
+    log_msg!(Level::Notice, "Reloading config file finished");
+    true
+}
+
+/// Say which settings a reload changed (beyond tinyproxy).
+fn log_changes(old: &Config, new: &Config) {
+    let mut changed = Vec::new();
+    macro_rules! cmp {
+        ($($field:ident),*) => {
+            $(if old.$field != new.$field { changed.push(stringify!($field)); })*
+        };
+    }
+    cmp!(
+        port,
+        listen,
+        bind,
+        bind_same,
+        timeout,
+        error_files,
+        default_error_file,
+        stat_host,
+        stat_file,
+        log_file,
+        syslog,
+        log_level,
+        xtinyproxy,
+        upstreams,
+        max_clients,
+        acl,
+        basic_auth,
+        basic_auth_realm,
+        add_headers,
+        via_proxy_name,
+        disable_via_header,
+        filter,
+        anonymous,
+        connect_ports,
+        reverse_paths,
+        reverse_only,
+        reverse_magic,
+        reverse_base_url
+    );
+    if old.user != new.user || old.group != new.group || old.pid_file != new.pid_file {
+        log_msg!(
+            Level::Warning,
+            "User, Group and PidFile changes need a restart; they were not applied."
+        );
+    }
+    if changed.is_empty() {
+        log_msg!(Level::Info, "Reload changed no setting.");
+    } else {
+        log_msg!(Level::Info, "Reload changed: {}", changed.join(", "));
+    }
 }

@@ -94,7 +94,12 @@ fn bind_one(addr: &ScopedAddr, port: u16) -> Option<TcpListener> {
 }
 
 fn try_bind(addr: &ScopedAddr, port: u16) -> io::Result<TcpListener> {
-    let sa = match addr.ip {
+    bind_addr(socket_addr(addr, port)?)
+}
+
+/// The socket address for a Listen entry (scope name resolved).
+fn socket_addr(addr: &ScopedAddr, port: u16) -> io::Result<SocketAddr> {
+    Ok(match addr.ip {
         IpAddr::V4(v4) => SocketAddr::new(IpAddr::V4(v4), port),
         IpAddr::V6(v6) => {
             let scope = match &addr.scope {
@@ -103,7 +108,26 @@ fn try_bind(addr: &ScopedAddr, port: u16) -> io::Result<TcpListener> {
             };
             SocketAddr::V6(SocketAddrV6::new(v6, port, 0, scope))
         }
-    };
+    })
+}
+
+/// The addresses a config asks to listen on (the wildcard pair without
+/// `Listen`), for comparing across reloads.
+pub fn wanted_addrs(cfg: &Config) -> Vec<SocketAddr> {
+    if cfg.listen.is_empty() {
+        return vec![
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), cfg.port),
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), cfg.port),
+        ];
+    }
+    cfg.listen
+        .iter()
+        .filter_map(|a| socket_addr(a, cfg.port).ok())
+        .collect()
+}
+
+/// One listening socket: SO_REUSEADDR, v6-only for IPv6, non-blocking.
+pub fn bind_addr(sa: SocketAddr) -> io::Result<TcpListener> {
     let sock = Socket::new(Domain::for_address(sa), Type::STREAM, Some(Protocol::TCP))?;
     sock.set_reuse_address(true)?;
     if sa.is_ipv6() {

@@ -1,6 +1,10 @@
-//! The accept loop, shaped like mini-redis's `server::run(listener,
+//! The accept loops, shaped like mini-redis's `server::run(listener,
 //! shutdown)`: one task per connection, `MaxClients` as a semaphore,
 //! accept errors (EMFILE) backed off instead of ending the loop.
+//!
+//! Unlike tinyproxy, a reload that changes `Port`/`Listen` re-binds: new
+//! sockets are bound before the old ones close, and connections already
+//! accepted are never touched.
 
 pub mod client;
 pub mod conn;
@@ -17,42 +21,140 @@ pub mod state;
 pub mod target;
 pub mod watch;
 
+use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
 use state::Shared;
-use std::future::Future;
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 /// How long the loop pauses after an accept error such as EMFILE.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Accept on every listener until `shutdown` completes; returns the
-/// tracker of live connections so the caller can drain them.
-pub async fn run(
-    listeners: Vec<TcpListener>,
+/// The running accept loops and the connection limit they share.
+pub struct Server {
     shared: Arc<Shared>,
-    shutdown: impl Future<Output = ()>,
-) -> Arc<Semaphore> {
-    let max = shared.current().config.max_clients as usize;
-    let limit = Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS)));
-    let saturated = Arc::new(AtomicBool::new(false));
-    log_msg!(Level::Info, "Starting main loop. Accepting connections.");
-    let mut tasks = tokio::task::JoinSet::new();
-    for l in listeners {
-        tasks.spawn(accept_loop(
-            l,
-            Arc::clone(&shared),
-            Arc::clone(&limit),
-            Arc::clone(&saturated),
-        ));
+    limit: Arc<Semaphore>,
+    max: usize,
+    saturated: Arc<AtomicBool>,
+    loops: HashMap<SocketAddr, JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn new(shared: Arc<Shared>) -> Server {
+        let max = shared.current().config.max_clients as usize;
+        let max = max.min(Semaphore::MAX_PERMITS);
+        Server {
+            shared,
+            limit: Arc::new(Semaphore::new(max)),
+            max,
+            saturated: Arc::new(AtomicBool::new(false)),
+            loops: HashMap::new(),
+        }
     }
-    shutdown.await;
-    tasks.abort_all();
-    limit
+
+    /// Start accepting on `l`.
+    pub fn add_listener(&mut self, l: TcpListener) {
+        let Ok(addr) = l.local_addr() else { return };
+        let task = tokio::spawn(accept_loop(
+            l,
+            Arc::clone(&self.shared),
+            Arc::clone(&self.limit),
+            Arc::clone(&self.saturated),
+        ));
+        if let Some(old) = self.loops.insert(addr, task) {
+            old.abort();
+        }
+    }
+
+    /// Apply a reloaded config's `Port`/`Listen`/`MaxClients`: bind what
+    /// is new first, then close what is gone.
+    pub fn apply(&mut self, cfg: &Config) {
+        self.resize(cfg.max_clients as usize);
+        let wanted = listen::wanted_addrs(cfg);
+        if wanted.iter().all(|a| self.loops.contains_key(a)) && wanted.len() == self.loops.len() {
+            return;
+        }
+        let fresh: Vec<_> = wanted
+            .iter()
+            .filter(|a| !self.loops.contains_key(a))
+            .collect();
+        let mut bound = Vec::new();
+        for addr in fresh {
+            match listen::bind_addr(*addr) {
+                Ok(l) => bound.push(l),
+                Err(e) => {
+                    log_msg!(
+                        Level::Error,
+                        "Reload: cannot listen on {}: {}; keeping the old listeners",
+                        addr,
+                        opensock::strerror(&e)
+                    );
+                    return;
+                }
+            }
+        }
+        for l in bound {
+            match TcpListener::from_std(l) {
+                Ok(t) => self.add_listener(t),
+                Err(e) => log_msg!(Level::Error, "Reload: cannot register listener: {}", e),
+            }
+        }
+        let gone: Vec<SocketAddr> = self
+            .loops
+            .keys()
+            .filter(|a| !wanted.contains(a))
+            .copied()
+            .collect();
+        for addr in gone {
+            if let Some(task) = self.loops.remove(&addr) {
+                task.abort();
+                log_msg!(Level::Notice, "Stopped listening on {}", addr);
+            }
+        }
+    }
+
+    fn resize(&mut self, new_max: usize) {
+        let new_max = new_max.min(Semaphore::MAX_PERMITS);
+        if new_max > self.max {
+            self.limit.add_permits(new_max - self.max);
+        } else if new_max < self.max {
+            // Permits held by live connections are taken back as they end.
+            let shrink = self.max - new_max;
+            let limit = Arc::clone(&self.limit);
+            tokio::spawn(async move {
+                if let Ok(p) = limit.acquire_many(shrink as u32).await {
+                    p.forget();
+                }
+            });
+        }
+        self.max = new_max;
+    }
+
+    /// Stop accepting; connections already accepted go on.
+    pub fn stop_accepting(&mut self) {
+        for (_, task) in self.loops.drain() {
+            task.abort();
+        }
+    }
+
+    /// Connections currently being served.
+    pub fn open_connections(&self) -> usize {
+        self.max.saturating_sub(self.limit.available_permits())
+    }
+
+    /// Wait until no connection is open.
+    pub async fn all_closed(&self) {
+        if self.max > 0 {
+            let _ = self.limit.acquire_many(self.max as u32).await;
+        }
+    }
 }
 
 async fn accept_loop(
