@@ -76,6 +76,16 @@ fn listen_and_bind() {
 }
 
 #[test]
+fn duplicate_listen_warns() {
+    let l = ok("Listen 127.0.0.1\nListen 127.0.0.1\n");
+    assert_eq!(l.config.listen.len(), 2);
+    assert_eq!(
+        warnings(&l),
+        vec!["line 3: Listen address 127.0.0.1 is given twice; the second bind will fail"]
+    );
+}
+
+#[test]
 fn listen_scope_ids() {
     // tinyproxy 1.11.2+ (1.11.1 refuses them: deliberate superset).
     let l = ok("Listen fe80::1%eth0\n");

@@ -238,3 +238,40 @@ fn user_and_group() {
         assert_eq!(syntax(bad).0, 2, "{bad}");
     }
 }
+
+#[test]
+fn logged_follows_tinyproxys_level_filter() {
+    let text = "LogLevel Critical\nPort 1\nListen 127.0.0.1\nLogLevel Info\nViaProxyName \"x\"\nAllow 10.0.0.0/33\n";
+    let l = parse_bytes(text.as_bytes(), Path::new("/t")).expect("accepted");
+    let logged: Vec<&str> = l
+        .logged(LogLevel::Info)
+        .iter()
+        .filter(|d| d.line > 0)
+        .map(|d| d.message.as_str())
+        .collect();
+    // "Added address" was said under Critical: tinyproxy drops it for good.
+    assert_eq!(
+        logged,
+        vec![
+            "Setting \"Via\" header to 'x'",
+            "line 6: Invalid address 10.0.0.0/33"
+        ]
+    );
+    // The final level filters too.
+    let l = ok("Listen 127.0.0.1\nAllow 10.0.0.0/33\nLogLevel Warning\n");
+    let logged: Vec<Level> = l.logged(LogLevel::Info).iter().map(|d| d.level).collect();
+    assert!(logged.iter().all(|&x| x == Level::Warning), "{logged:?}");
+    // Without LogLevel the level the process had before parsing applies.
+    let l = ok("Listen 127.0.0.1\n");
+    assert!(l
+        .logged(LogLevel::Notice)
+        .iter()
+        .all(|d| d.level != Level::Info));
+    assert_eq!(
+        l.logged(LogLevel::Info)
+            .iter()
+            .filter(|d| d.level == Level::Info)
+            .count(),
+        1
+    );
+}

@@ -42,6 +42,11 @@ pub struct Diagnostic {
     /// the log once it is open (invalid Allow, deprecated FilterExtended...).
     pub to_stderr: bool,
     pub message: String,
+    /// The `LogLevel` set by the lines before this one (`None`: no
+    /// `LogLevel` line yet, so the process's level before parsing). tinyproxy
+    /// drops a message at once when that level filters it out, even if a
+    /// later `LogLevel` would let it through; see [`Loaded::logged`].
+    pub under: Option<LogLevel>,
 }
 
 /// A successfully parsed file and what was said about it.
@@ -49,6 +54,45 @@ pub struct Diagnostic {
 pub struct Loaded {
     pub config: Config,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// The log diagnostics tinyproxy would actually write once its log is
+    /// open: each must pass the level in force when it was said *and* the
+    /// final level. `start` is the level the process had before parsing
+    /// (Info at startup; tinyproxy keeps the previous level on reload when
+    /// the file sets none).
+    pub fn logged(&self, start: LogLevel) -> Vec<&Diagnostic> {
+        let last = self.config.log_level.unwrap_or(start);
+        self.diagnostics
+            .iter()
+            .filter(|d| !d.to_stderr)
+            .filter(|d| passes(d.under.unwrap_or(start), d.level) && passes(last, d.level))
+            .collect()
+    }
+}
+
+/// tinyproxy's filter: `Info` shows all but DEBUG, `Connect` all but
+/// INFO (DEBUG included), the others their level and more severe only.
+pub fn passes(setting: LogLevel, level: crate::log::Level) -> bool {
+    use crate::log::Level as L;
+    let rank = |l: L| match l {
+        L::Critical => 2,
+        L::Error => 3,
+        L::Warning => 4,
+        L::Notice => 5,
+        L::Info => 6,
+        L::Debug => 7,
+        L::Connect => 8,
+    };
+    match setting {
+        LogLevel::Info => level != L::Debug,
+        LogLevel::Connect => level != L::Info,
+        LogLevel::Critical => rank(level) <= 2,
+        LogLevel::Error => rank(level) <= 3,
+        LogLevel::Warning => rank(level) <= 4,
+        LogLevel::Notice => rank(level) <= 5,
+    }
 }
 
 /// Read and parse `path`. A file that cannot be opened is

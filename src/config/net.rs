@@ -40,6 +40,14 @@ fn address<'a>(
 pub fn listen(st: &mut State, c: &Ctx<'_>, r: In<'_>) -> HResult {
     let (addr, s) = address(st, c, r)?;
     st.info(c.n(), format!("Added address [{s}] to listen addresses."));
+    if st.config.listen.contains(&addr) {
+        // tinyproxy then fails to start ("Could not create listening
+        // sockets", exit 71); say why while the line is known.
+        st.warn_line(
+            c.n(),
+            format!("Listen address {s} is given twice; the second bind will fail"),
+        );
+    }
     st.config.listen.push(addr);
     Ok(())
 }

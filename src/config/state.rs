@@ -86,6 +86,7 @@ impl State {
             level,
             to_stderr,
             message,
+            under: self.config.log_level,
         });
     }
 
