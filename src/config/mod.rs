@@ -2,12 +2,35 @@
 //!
 //! `load` reads and parses one file; the result is immutable and is shared
 //! as `Arc<Config>` by the server (see `server::reload`).
+//!
+//! The grammar is tinyproxy 1.11's, rule for rule (spec §1–2): comments
+//! only with `#` in the first byte, case-insensitive names, `[ \t]+`
+//! before arguments, no trailing comments, no `\r`, 2047-byte line pieces.
+//! Parse-time log lines come back as [`Diagnostic`]s, in file order, for
+//! the caller to print (stderr ones) or replay into the log.
+//!
+//! Layout: `lexer` (lines), `values` (argument tokens), `addr` (address
+//! semantics), `directives` (table + simple directives), `net`, `misc`,
+//! `upstream` (the others), `state` (shared state), `error`.
 
+mod addr;
+mod directives;
+mod error;
+mod lexer;
+mod misc;
+mod net;
+mod state;
 pub mod types;
+mod upstream;
+mod values;
 
+pub use error::{ConfigError, SyntaxError, EXIT_CONFIG};
 pub use types::*;
 
-use std::path::{Path, PathBuf};
+use lexer::Kind;
+use state::{Ctx, State};
+use std::io::Read;
+use std::path::Path;
 
 /// Something the parser has to say about an accepted file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +42,11 @@ pub struct Diagnostic {
     /// the log once it is open (invalid Allow, deprecated FilterExtended...).
     pub to_stderr: bool,
     pub message: String,
+    /// The `LogLevel` set by the lines before this one (`None`: no
+    /// `LogLevel` line yet, so the process's level before parsing). tinyproxy
+    /// drops a message at once when that level filters it out, even if a
+    /// later `LogLevel` would let it through; see [`Loaded::logged`].
+    pub under: Option<LogLevel>,
 }
 
 /// A successfully parsed file and what was said about it.
@@ -28,43 +56,166 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Why a file was rejected. Every variant maps to tinyproxy's stderr text
-/// and exit status.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("Could not open config file \"{}\".", path.display())]
-    Open {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("ERROR: Syntax error on line {line}")]
-    Syntax {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        expected: String,
-        text: String,
-        /// A line tinyproxy prints before the syntax error (bad port).
-        prefix: Option<String>,
-    },
-    #[error("You MUST set a Port in the config file.")]
-    NoPort { path: PathBuf },
-}
-
-impl ConfigError {
-    /// tinyproxy's exit status for this failure (EX_SOFTWARE).
-    pub fn exit_code(&self) -> i32 {
-        70
-    }
-
-    /// TEMPORARY until the config branch lands.
-    pub fn stderr_text(&self) -> String {
-        format!("{self}\n")
+impl Loaded {
+    /// The log diagnostics tinyproxy would actually write once its log is
+    /// open: each must pass the level in force when it was said *and* the
+    /// final level. `start` is the level the process had before parsing
+    /// (Info at startup; tinyproxy keeps the previous level on reload when
+    /// the file sets none).
+    pub fn logged(&self, start: LogLevel) -> Vec<&Diagnostic> {
+        let last = self.config.log_level.unwrap_or(start);
+        self.diagnostics
+            .iter()
+            .filter(|d| !d.to_stderr)
+            .filter(|d| passes(d.under.unwrap_or(start), d.level) && passes(last, d.level))
+            .collect()
     }
 }
 
-/// Read and parse `path`.
+/// tinyproxy's filter: `Info` shows all but DEBUG, `Connect` all but
+/// INFO (DEBUG included), the others their level and more severe only.
+pub fn passes(setting: LogLevel, level: crate::log::Level) -> bool {
+    use crate::log::Level as L;
+    let rank = |l: L| match l {
+        L::Critical => 2,
+        L::Error => 3,
+        L::Warning => 4,
+        L::Notice => 5,
+        L::Info => 6,
+        L::Debug => 7,
+        L::Connect => 8,
+    };
+    match setting {
+        LogLevel::Info => level != L::Debug,
+        LogLevel::Connect => level != L::Info,
+        LogLevel::Critical => rank(level) <= 2,
+        LogLevel::Error => rank(level) <= 3,
+        LogLevel::Warning => rank(level) <= 4,
+        LogLevel::Notice => rank(level) <= 5,
+    }
+}
+
+/// Read and parse `path`. A file that cannot be opened is
+/// [`ConfigError::Open`]; like tinyproxy, a read error part-way simply
+/// ends the file.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-    let _ = path;
-    unimplemented!("config parser: see issue 2")
+    let mut file = std::fs::File::open(path).map_err(|source| ConfigError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut text = Vec::new();
+    // tinyproxy's fgets loop stops at the first read error (a directory
+    // reads as empty): keep what was read.
+    let _ = file.read_to_end(&mut text);
+    parse_bytes(&text, path)
+}
+
+/// Parse the bytes of a config file; `path` is recorded in the config and
+/// used in messages.
+pub fn parse_bytes(text: &[u8], path: &Path) -> Result<Loaded, ConfigError> {
+    let mut st = State::new(Config::with_defaults(path.to_path_buf()));
+    for line in lexer::lines(text) {
+        parse_line(&mut st, line).map_err(|e| syntax_error(&st, path, &line, e))?;
+    }
+    finish(st, path)
+}
+
+/// One line: skip it, or run its directive's handler.
+fn parse_line(st: &mut State, line: lexer::Line<'_>) -> state::HResult {
+    let ctx = Ctx { line };
+    match lexer::classify(&line) {
+        Kind::Skip => Ok(()),
+        Kind::Nul { offset } => Err(state::LineError {
+            offset,
+            expected: "no NUL byte in a directive line".into(),
+            prefix: None,
+        }),
+        Kind::Directive {
+            name,
+            name_at,
+            rest,
+        } => match directives::lookup(name) {
+            Some(handler) => handler(st, &ctx, rest),
+            None => Err(unknown_directive(name, name_at)),
+        },
+    }
+}
+
+fn unknown_directive(name: &[u8], name_at: usize) -> state::LineError {
+    let shown = String::from_utf8_lossy(name);
+    let expected = if name.starts_with(b"#") {
+        format!("a directive name, found \"{shown}\" (a comment's '#' must be the first character of the line)")
+    } else if name.starts_with("\u{feff}".as_bytes()) {
+        "a directive name, found a UTF-8 byte order mark (save the file without BOM)".to_string()
+    } else {
+        format!("a directive name, found unknown directive \"{shown}\"")
+    };
+    state::LineError {
+        offset: name_at,
+        expected,
+        prefix: None,
+    }
+}
+
+fn stderr_lines(st: &State) -> Vec<String> {
+    st.diags
+        .iter()
+        .filter(|d| d.to_stderr)
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+fn syntax_error(
+    st: &State,
+    path: &Path,
+    line: &lexer::Line<'_>,
+    e: state::LineError,
+) -> ConfigError {
+    ConfigError::Syntax(Box::new(SyntaxError {
+        path: path.to_path_buf(),
+        line: line.number,
+        column: e.offset + 1,
+        expected: e.expected,
+        text: String::from_utf8_lossy(line.text).into_owned(),
+        prefix: e.prefix,
+        earlier_stderr: stderr_lines(st),
+    }))
+}
+
+/// The checks tinyproxy makes after the last line, in its order.
+fn finish(mut st: State, path: &Path) -> Result<Loaded, ConfigError> {
+    if st.config.port == 0 {
+        return Err(ConfigError::NoPort {
+            path: path.to_path_buf(),
+            earlier_stderr: stderr_lines(&st),
+        });
+    }
+    if st.config.user.is_none() && running_as_root() {
+        st.warn(
+            0,
+            "You SHOULD set a UserName in the config file. Using current user instead.".into(),
+        );
+    }
+    if st.config.timeout.is_zero() {
+        st.warn(0, "Invalid idle time setting. Only values greater than zero are allowed. Therefore setting idle timeout to 600 seconds.".into());
+        st.config.timeout = std::time::Duration::from_secs(DEFAULT_TIMEOUT_SECS);
+    }
+    if st.config.acl.as_ref().is_some_and(Vec::is_empty) {
+        st.warn(
+            0,
+            "No valid Allow/Deny rule: every client will be denied access (as tinyproxy does)"
+                .into(),
+        );
+    }
+    st.config.filter.kind = directives::resolve_filter_type(st.filter_type_bits);
+    Ok(Loaded {
+        config: st.config,
+        diagnostics: st.diags,
+    })
+}
+
+/// tinyproxy warns about a missing `User` only when started as root.
+fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
 }

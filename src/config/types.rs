@@ -203,6 +203,7 @@ pub struct Config {
     pub anonymous: Vec<String>,
     /// `ConnectPort` values; empty allows every port.
     pub connect_ports: Vec<u32>,
+    /// In file order; tinyproxy tries the *last* matching rule first.
     pub reverse_paths: Vec<ReversePath>,
     pub reverse_only: bool,
     pub reverse_magic: bool,

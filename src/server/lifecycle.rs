@@ -22,12 +22,11 @@ pub const EX_OSERR: i32 = 71;
 pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
     match config::load(path) {
         Ok(loaded) => {
-            for d in &loaded.diagnostics {
-                if d.to_stderr {
-                    eprintln!("{}", d.message);
-                } else {
-                    crate::log::log(d.level, format_args!("{}", d.message));
-                }
+            for d in loaded.diagnostics.iter().filter(|d| d.to_stderr) {
+                eprintln!("{}", d.message);
+            }
+            for d in loaded.logged(crate::config::LogLevel::Info) {
+                crate::log::log(d.level, format_args!("{}", d.message));
             }
             Ok(loaded)
         }
