@@ -231,3 +231,19 @@ fn acl_case_and_order() {
     let v4: IpAddr = "127.0.0.3".parse().expect("ip");
     assert!(matches!(&specs(&l)[1].1, AclSpec::Net(n) if n.contains(&v4)));
 }
+
+#[test]
+fn dotted_mask_error_says_why() {
+    let e = parse_bytes(
+        b"Port 1\nAllow 192.168.0.0/255.255.0.0\n",
+        Path::new("/t.conf"),
+    )
+    .expect_err("refused");
+    let s = e.syntax().expect("syntax error");
+    assert_eq!((s.line, s.column), (2, 7));
+    assert!(
+        s.expected.contains("dotted netmasks are not accepted"),
+        "{}",
+        s.expected
+    );
+}

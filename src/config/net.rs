@@ -67,7 +67,17 @@ pub fn bind(st: &mut State, c: &Ctx<'_>, r: In<'_>) -> HResult {
 /// only ACL lines are invalid denies every client, as tinyproxy does.
 pub fn acl(st: &mut State, c: &Ctx<'_>, r: In<'_>, allow: bool) -> HResult {
     let what = "an IPv4 or IPv6 address with optional /bits, or a host name";
-    let (_, w) = sole(checked_word(what, is_acl_form))(r).map_err(|e| c.nom_error(e))?;
+    let (_, w) = sole(checked_word(what, is_acl_form))(r).map_err(|e| {
+        let mut le = c.nom_error(e);
+        let arg = r.trim_ascii();
+        if arg.splitn(2, |&b| b == b'/').nth(1).is_some_and(|m| m.contains(&b'.')) {
+            le.expected = format!(
+                "an address with a prefix length such as 192.168.0.0/16 (dotted netmasks are not accepted), found {}",
+                super::error::found(arg)
+            );
+        }
+        le
+    })?;
     let s = std::str::from_utf8(w).map_err(|_| c.err_at(w, what))?;
     let n = c.n();
     st.config.acl.get_or_insert_with(Vec::new);
