@@ -200,3 +200,46 @@ fn python_urllib_through_the_proxy() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("GET /py HTTP/1.1"));
 }
+
+#[test]
+fn expect_100_continue_is_relayed_while_the_body_waits() {
+    use std::io::BufRead;
+    // An origin that answers `100 Continue` after the head, then reads the
+    // body and answers 200 with it.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (s, _) = l.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+        let mut line = String::new();
+        while r.read_line(&mut line).unwrap() > 0 && !line.ends_with("\r\n\r\n") {}
+        let mut w = s;
+        w.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").unwrap();
+        let mut body = [0u8; 5];
+        r.read_exact(&mut body).unwrap();
+        w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+            .unwrap();
+        w.write_all(&body).unwrap();
+    });
+    let p = Proxy::start("");
+    let mut c = TcpStream::connect(p.addr()).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    c.write_all(
+        format!(
+            "POST http://127.0.0.1:{port}/up HTTP/1.1\r\nContent-Length: 5\r\n\
+             Expect: 100-continue\r\nConnection: close\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    // The client sends its body only after the interim answer arrives.
+    let mut first = [0u8; 25];
+    c.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 100 Continue\r\n\r\n");
+    c.write_all(b"hello").unwrap();
+    let mut rest = String::new();
+    c.read_to_string(&mut rest).unwrap();
+    assert!(rest.starts_with("HTTP/1.1 200 OK\r\n"), "{rest}");
+    assert!(rest.ends_with("hello"), "{rest}");
+}

@@ -296,6 +296,37 @@ mod tests {
     }
 
     #[test]
+    fn anonymous_keeps_framing_headers() {
+        let target = Target {
+            host: "h".into(),
+            port: 80,
+            path: "/".into(),
+        };
+        let req = OutgoingRequest {
+            method: "POST",
+            version: Version { major: 1, minor: 1 },
+            target: &target,
+            host_header: target.host_header(),
+            absolute: false,
+            upstream_auth: None,
+            client_ip: "127.0.0.1",
+        };
+        let mut c = cfg();
+        c.anonymous = vec!["User-Agent".into()];
+        let h = headers(&[
+            "User-Agent: ua",
+            "Cookie: secret",
+            "Transfer-Encoding: chunked",
+            "Content-Type: text/plain",
+        ]);
+        let out = String::from_utf8(build_request(&req, h, &c)).unwrap();
+        assert!(out.contains(
+            "User-Agent: ua\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n"
+        ));
+        assert!(!out.contains("Cookie"));
+    }
+
+    #[test]
     fn keepalive_decision() {
         let v11 = Version { major: 1, minor: 1 };
         let v10 = Version { major: 1, minor: 0 };
