@@ -19,7 +19,7 @@ else
 SYSCONFDIR ?= $(PREFIX)/etc
 endif
 SYSTEMDUNITDIR ?= /etc/systemd/system
-CARGO_TARGET_DIR ?= target
+CARGO_TARGET_DIR ?= $(CURDIR)/target
 # The binary `make install` copies; set it to install a prebuilt one.
 BIN      ?= $(CARGO_TARGET_DIR)/release/tinyproxy
 IMAGE    ?= localhost/tinyproxy-rs:dev

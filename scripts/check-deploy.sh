@@ -77,8 +77,9 @@ manifests() {
 # copy of the unit at a binary that does (the one tests build, else any
 # tinyproxy on PATH).  Warnings count as failures.
 systemd_verify() {
-  local bin
-  bin="${TINYPROXY_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/tinyproxy}"
+  local bin target_dir="${CARGO_TARGET_DIR:-target}"
+  [[ "$target_dir" = /* ]] || target_dir="$ROOT/$target_dir"
+  bin="${TINYPROXY_BIN:-$target_dir/debug/tinyproxy}"
   [ -x "$bin" ] || bin="$(command -v tinyproxy)"
   sed "s|/usr/bin/tinyproxy|$bin|g" deploy/tinyproxy.service > "$TMP/tinyproxy.service"
   systemd-analyze verify "$TMP/tinyproxy.service" 2>"$TMP/verify.err"
