@@ -45,5 +45,11 @@ install -m 0644 conf/tinyproxy.conf conf/default.html conf/stats.html \
   deploy/image/passwd deploy/image/group "$CTX/"
 
 echo "build-image: podman build -t $IMAGE"
+old=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 podman build --quiet -f deploy/Containerfile -t "$IMAGE" "$CTX" >/dev/null
+new=$(podman image inspect --format '{{.Id}}' "$IMAGE")
+# Drop the image this tag named before, so rebuilds do not pile up.
+if [ -n "$old" ] && [ "$old" != "$new" ]; then
+  podman rmi "$old" >/dev/null 2>&1 || true
+fi
 echo "$IMAGE"
