@@ -195,6 +195,8 @@ pass "SIGTERM: exit status 0"
 KPORT=$(free_port)
 "$VENV/bin/python" scripts/kube_play_manifest.py deploy/k8s "$IMAGE" "$KPORT" > "$TMP/play.yaml"
 PLAYED="$TMP/play.yaml"
+# A pod left over by an interrupted earlier run would block the name.
+podman kube down "$PLAYED" >/dev/null 2>&1 || true
 podman kube play "$PLAYED" >/dev/null 2>"$TMP/play.err" || fail "kube play: $(cat "$TMP/play.err")"
 wait_port "$KPORT" 20 || fail "kube play pod did not listen: $(podman logs proxy-server-pod-0-tinyproxy 2>&1 | tail -20)"
 body=$(pcurl "$KPORT" "http://127.0.0.1:$ORIGIN_PORT/hello.txt") || fail "GET through the kube play pod failed"
