@@ -1,0 +1,115 @@
+# tinyproxy-rs -- build, test, install and package.
+#
+#   make run        build and run the proxy in the foreground (conf/tinyproxy.conf)
+#   make test       everything CI runs: deps, fmt, clippy, cargo test,
+#                   deploy checks, image test
+#   make lint       fmt --check, clippy, deploy checks
+#   make install    release build installed under $(DESTDIR)$(PREFIX)
+#   make image      container image with podman (localhost/tinyproxy-rs:dev)
+
+CARGO    ?= cargo
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DATADIR  ?= $(PREFIX)/share
+MANDIR   ?= $(DATADIR)/man
+# Packages installed under /usr keep their configuration in /etc.
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+endif
+SYSTEMDUNITDIR ?= /etc/systemd/system
+CARGO_TARGET_DIR ?= $(CURDIR)/target
+# The binary `make install` copies; set it to install a prebuilt one.
+BIN      ?= $(CARGO_TARGET_DIR)/release/tinyproxy
+IMAGE    ?= localhost/tinyproxy-rs:dev
+# 1 runs the image's end-to-end test (proxying, kube play) in `make test`.
+IMAGE_E2E ?= 0
+
+export CARGO_TARGET_DIR IMAGE IMAGE_E2E
+
+# The test steps must run in order.
+.NOTPARALLEL:
+
+.PHONY: all build release run test deps fmt-check clippy cargo-test lint \
+	check-deploy test-image image install install-files install-systemd \
+	uninstall clean
+
+all: build
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+run:
+	$(CARGO) run -- -d -c conf/tinyproxy.conf
+
+# ---------------------------------------------------------------- tests
+test: deps fmt-check clippy cargo-test check-deploy test-image
+
+deps:
+	bash scripts/install-test-deps.sh
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+cargo-test:
+	$(CARGO) test --all-targets
+	$(CARGO) test --doc
+
+check-deploy:
+	bash scripts/check-deploy.sh
+
+test-image:
+	bash scripts/test-image.sh
+
+lint: fmt-check clippy check-deploy
+
+image:
+	bash scripts/build-image.sh
+
+# -------------------------------------------------------------- install
+install: release install-files
+
+# Installs $(BIN) and the data files; never overwrites an existing
+# configuration file.  The page template paths in the installed
+# configuration follow DATADIR.
+install-files:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tinyproxy \
+		$(DESTDIR)$(DATADIR)/tinyproxy $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/tinyproxy
+	install -m 0644 conf/default.html conf/stats.html $(DESTDIR)$(DATADIR)/tinyproxy/
+	install -m 0644 man/tinyproxy.8 $(DESTDIR)$(MANDIR)/man8/tinyproxy.8
+	install -m 0644 man/tinyproxy.conf.5 $(DESTDIR)$(MANDIR)/man5/tinyproxy.conf.5
+	@conf=$(DESTDIR)$(SYSCONFDIR)/tinyproxy/tinyproxy.conf; \
+	if [ -e "$$conf" ]; then \
+		echo "keeping existing $$conf"; \
+	else \
+		sed 's|"/usr/share/tinyproxy/|"$(DATADIR)/tinyproxy/|' conf/tinyproxy.conf > "$$conf.tmp" && \
+		chmod 0644 "$$conf.tmp" && mv "$$conf.tmp" "$$conf"; \
+	fi
+
+# The systemd unit, with the installed paths.  Then:
+#   systemctl daemon-reload && systemctl enable --now tinyproxy
+install-systemd:
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|/usr/bin/tinyproxy|$(BINDIR)/tinyproxy|g' \
+		-e 's|/etc/tinyproxy/tinyproxy.conf|$(SYSCONFDIR)/tinyproxy/tinyproxy.conf|g' \
+		deploy/tinyproxy.service > $(DESTDIR)$(SYSTEMDUNITDIR)/tinyproxy.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/tinyproxy.service
+
+# Leaves the configuration file in place.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tinyproxy \
+		$(DESTDIR)$(DATADIR)/tinyproxy/default.html $(DESTDIR)$(DATADIR)/tinyproxy/stats.html \
+		$(DESTDIR)$(MANDIR)/man8/tinyproxy.8 $(DESTDIR)$(MANDIR)/man5/tinyproxy.conf.5 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/tinyproxy.service
+
+clean:
+	$(CARGO) clean
+	rm -rf .cache/image-context

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Cross-file checks of deploy/k8s that schema validators and checkov miss.
+
+Each check is about two objects agreeing with each other: selectors and
+labels, mounts and volumes, the ConfigMap key and the file the proxy reads,
+and the proxy's Port with the container and Service ports.  Exits 1 and
+lists every problem found.
+
+Usage: check_manifests.py DIR   (DIR holds the *.yaml manifests)
+"""
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+DEFAULT_CONFIG = "/etc/tinyproxy/tinyproxy.conf"
+
+
+def load(directory):
+    """All documents of all *.yaml files, grouped by (kind, name)."""
+    objs = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc:
+                objs[(doc["kind"], doc["metadata"]["name"])] = doc
+    return objs
+
+
+def of_kind(objs, kind):
+    return [o for (k, _), o in objs.items() if k == kind]
+
+
+def selects(selector, labels):
+    """True when every selector label is among the labels."""
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def config_path(container):
+    """The config file tinyproxy reads: the -c argument or the default."""
+    argv = (container.get("command") or []) + (container.get("args") or [])
+    for i, arg in enumerate(argv):
+        if arg == "-c" and i + 1 < len(argv):
+            return argv[i + 1]
+    return DEFAULT_CONFIG
+
+
+def conf_port(text):
+    """The last Port directive of a tinyproxy.conf text (last one wins)."""
+    port = None
+    for line in text.splitlines():
+        m = re.match(r"^[ \t]*port[ \t]+([0-9]+)[ \t]*$", line, re.IGNORECASE)
+        if m:
+            port = int(m.group(1), 8 if m.group(1).startswith("0") else 10)
+    return port
+
+
+def check_conf_text(name, text, errors):
+    """tinyproxy grammar traps that a YAML edit easily introduces."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if "\r" in line:
+            errors.append(f"{name} line {n}: carriage return")
+        if re.match(r"^[ \t]+#", line):
+            errors.append(f"{name} line {n}: '#' must be in column 1")
+        elif not line.startswith("#") and re.search(r"[ \t]#", line):
+            errors.append(f"{name} line {n}: no trailing comments in tinyproxy.conf")
+
+
+def check_deployment(dep, objs, errors):
+    name = dep["metadata"]["name"]
+    spec = dep["spec"]
+    tmpl = spec["template"]
+    labels = tmpl["metadata"].get("labels", {})
+    if not selects(spec["selector"].get("matchLabels"), labels):
+        errors.append(f"Deployment {name}: selector does not match template labels")
+    if spec.get("replicas", 1) < 2:
+        errors.append(f"Deployment {name}: fewer than 2 replicas")
+    pod = tmpl["spec"]
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    ports = []
+    for c in pod["containers"]:
+        cname = f"Deployment {name} container {c['name']}"
+        mounts = c.get("volumeMounts", [])
+        for m in mounts:
+            if m["name"] not in volumes:
+                errors.append(f"{cname}: volumeMount {m['name']} has no volume")
+        cfg = config_path(c)
+        found = None
+        for m in mounts:
+            vol = volumes.get(m["name"], {})
+            if "configMap" not in vol:
+                continue
+            if "subPath" in m:
+                errors.append(f"{cname}: ConfigMap mounted with subPath (never updated; breaks --watch-config)")
+            cm_name = vol["configMap"]["name"]
+            cm = objs.get(("ConfigMap", cm_name))
+            if cm is None:
+                errors.append(f"{cname}: volume {m['name']} names missing ConfigMap {cm_name}")
+                continue
+            for key, text in cm.get("data", {}).items():
+                if m["mountPath"].rstrip("/") + "/" + key == cfg:
+                    found = (cm_name, text)
+        if found is None:
+            errors.append(f"{cname}: no ConfigMap key is mounted at {cfg}")
+            continue
+        check_conf_text(f"ConfigMap {found[0]}", found[1], errors)
+        port = conf_port(found[1])
+        if port is None:
+            errors.append(f"ConfigMap {found[0]}: no Port directive")
+        cports = {p["containerPort"]: p.get("name") for p in c.get("ports", [])}
+        if port not in cports:
+            errors.append(f"{cname}: containerPort {sorted(cports)} != Port {port} of the config")
+        for probe in ("readinessProbe", "livenessProbe"):
+            pport = c.get(probe, {}).get("tcpSocket", {}).get("port")
+            if pport not in (port, cports.get(port)):
+                errors.append(f"{cname}: {probe} port {pport} != Port {port}")
+        ports.append((port, cports.get(port)))
+    return labels, ports
+
+
+def check_selectors(objs, labels, ports, errors):
+    for svc in of_kind(objs, "Service"):
+        name = svc["metadata"]["name"]
+        if not selects(svc["spec"].get("selector"), labels):
+            errors.append(f"Service {name}: selector does not match the pods")
+        for p in svc["spec"]["ports"]:
+            target = p.get("targetPort", p["port"])
+            if not any(target in pair for pair in ports):
+                errors.append(f"Service {name}: targetPort {target} is not the proxy Port {ports}")
+    for pdb in of_kind(objs, "PodDisruptionBudget"):
+        if not selects(pdb["spec"]["selector"].get("matchLabels"), labels):
+            errors.append(f"PodDisruptionBudget {pdb['metadata']['name']}: selector does not match the pods")
+    for np in of_kind(objs, "NetworkPolicy"):
+        if not selects(np["spec"]["podSelector"].get("matchLabels"), labels):
+            errors.append(f"NetworkPolicy {np['metadata']['name']}: podSelector does not match the pods")
+        allowed = {p.get("port") for rule in np["spec"].get("ingress", []) for p in rule.get("ports", [])}
+        if not any(set(pair) & allowed for pair in ports):
+            errors.append(f"NetworkPolicy {np['metadata']['name']}: proxy port not in ingress ports {allowed}")
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    objs = load(argv[1])
+    errors = []
+    deps = of_kind(objs, "Deployment")
+    if not deps:
+        errors.append("no Deployment found")
+    for dep in deps:
+        labels, ports = check_deployment(dep, objs, errors)
+        check_selectors(objs, labels, ports, errors)
+    for e in errors:
+        print(f"check_manifests: {e}", file=sys.stderr)
+    if not errors:
+        print(f"check_manifests: {len(objs)} objects consistent")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,118 @@
+//! Tests of deploy/: the ConfigMap's tinyproxy.conf is a config the real
+//! tinyproxy starts with, and the two Containerfiles and the systemd unit
+//! say what the packaging promises.  (Schema, policy and cross-object
+//! checks of the manifests are in scripts/check-deploy.sh.)
+
+mod packaging_util;
+
+use packaging_util::{
+    conf_for_test, free_port, is_directive_1_11_1, read_repo_file, spawn, stderr_of,
+    wait_for_listener,
+};
+use std::time::Duration;
+
+/// The `tinyproxy.conf: |` block scalar of the ConfigMap, unindented.
+fn configmap_conf() -> String {
+    let yaml = read_repo_file("deploy/k8s/configmap.yaml");
+    let mut lines = yaml.lines().skip_while(|l| l.trim() != "tinyproxy.conf: |");
+    let header = lines.next().expect("ConfigMap has a tinyproxy.conf key");
+    let key_indent = header.len() - header.trim_start().len();
+    let body: Vec<&str> = lines
+        .take_while(|l| l.is_empty() || l.len() - l.trim_start().len() > key_indent)
+        .collect();
+    let indent = body
+        .iter()
+        .find(|l| !l.is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .expect("non-empty config");
+    body.iter()
+        .map(|l| format!("{}\n", l.get(indent..).unwrap_or("")))
+        .collect()
+}
+
+#[test]
+fn configmap_conf_is_valid_for_real_tinyproxy() {
+    let conf = configmap_conf();
+    for line in conf
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let name = line.split_whitespace().next().unwrap_or("");
+        assert!(is_directive_1_11_1(name), "{name}");
+    }
+    assert!(conf.contains("\nPort 8888\n"), "{conf}");
+    assert!(conf.contains("\nConnectPort 443\n"), "{conf}");
+    assert!(!conf.to_ascii_lowercase().contains("\nlogfile"), "{conf}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let path = dir.path().join("tinyproxy.conf");
+    let test_conf = conf_for_test(&conf, port, &["Listen 127.0.0.1".to_string()]);
+    std::fs::write(&path, test_conf).expect("write config");
+    let path = path.to_string_lossy().into_owned();
+    let mut proxy = spawn("/usr/bin/tinyproxy".as_ref(), &["-d", "-c", &path]);
+    let started = wait_for_listener(&mut proxy.0, port, Duration::from_secs(10));
+    let stderr = stderr_of(&mut proxy.0);
+    assert!(started.is_ok(), "{started:?}");
+    assert!(!stderr.contains("WARNING"), "{stderr}");
+}
+
+/// The instruction lines of a Containerfile that start with `keyword`.
+fn instructions(file: &str, keyword: &str) -> Vec<String> {
+    read_repo_file(file)
+        .lines()
+        .filter(|l| l.starts_with(keyword))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn both_containerfiles_build_the_same_runtime_image() {
+    for file in ["deploy/Containerfile", "deploy/Containerfile.build"] {
+        assert_eq!(
+            instructions(file, "CMD "),
+            [r#"CMD ["tinyproxy", "-d"]"#],
+            "{file}"
+        );
+        assert_eq!(instructions(file, "USER "), ["USER 65534:65534"], "{file}");
+        assert_eq!(instructions(file, "EXPOSE "), ["EXPOSE 8888"], "{file}");
+        assert_eq!(
+            instructions(file, "FROM ").last().map(String::as_str),
+            Some("FROM scratch")
+        );
+    }
+    let build = read_repo_file("deploy/Containerfile.build");
+    assert!(build.contains("target-feature=+crt-static"));
+    assert!(build.contains("--target x86_64-unknown-linux-gnu"));
+}
+
+#[test]
+fn deployment_runs_the_image_with_watch_config() {
+    let dep = read_repo_file("deploy/k8s/deployment.yaml");
+    assert!(dep.contains(r#"args: ["tinyproxy", "-d", "--watch-config"]"#));
+    assert!(dep.contains("mountPath: /etc/tinyproxy\n"));
+    assert!(
+        !dep.contains("subPath:"),
+        "a subPath mount is never updated"
+    );
+}
+
+#[test]
+fn systemd_unit_runs_in_foreground_and_reloads_with_hup() {
+    let unit = read_repo_file("deploy/tinyproxy.service");
+    let has = |line: &str| unit.lines().any(|l| l == line);
+    assert!(has("Type=simple"));
+    assert!(has(
+        "ExecStart=/usr/bin/tinyproxy -d -c /etc/tinyproxy/tinyproxy.conf"
+    ));
+    assert!(has("ExecReload=/bin/kill -HUP $MAINPID"));
+    for hardening in [
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
+    ] {
+        assert!(has(hardening), "{hardening}");
+    }
+}
