@@ -24,7 +24,7 @@ CARGO_TARGET_DIR ?= $(CURDIR)/target
 BIN      ?= $(CARGO_TARGET_DIR)/release/tinyproxy
 IMAGE    ?= localhost/tinyproxy-rs:dev
 # 1 runs the image's end-to-end test (proxying, kube play) in `make test`.
-IMAGE_E2E ?= 0
+IMAGE_E2E ?= 1
 
 export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 

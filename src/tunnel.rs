@@ -13,7 +13,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// Size of the buffer borrowed per wake-up.
-const CHUNK: usize = 16 * 1024;
+const CHUNK: usize = 64 * 1024;
 /// Reads per wake-up before yielding to other tasks.
 const BURST: usize = 16;
 

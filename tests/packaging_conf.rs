@@ -227,7 +227,6 @@ fn our_binary_accepts_default_conf_with_check() {
 }
 
 #[test]
-#[ignore = "switch on when `tinyproxy --check` is implemented"]
 fn our_binary_rejects_a_broken_conf_with_check() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("broken.conf");

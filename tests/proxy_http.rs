@@ -243,3 +243,60 @@ fn expect_100_continue_is_relayed_while_the_body_waits() {
     assert!(rest.starts_with("HTTP/1.1 200 OK\r\n"), "{rest}");
     assert!(rest.ends_with("hello"), "{rest}");
 }
+
+#[test]
+fn later_requests_of_a_kept_client_connection_reuse_one_origin_connection() {
+    use std::io::BufReader;
+    use std::sync::{Arc, Mutex};
+    // A keep-alive origin: many requests per connection; it records the
+    // connection number each request came on.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let seen: Arc<Mutex<Vec<(usize, String)>>> = Arc::default();
+    let seen2 = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for (n, s) in l.incoming().enumerate() {
+            let s = s.unwrap();
+            let seen = Arc::clone(&seen2);
+            std::thread::spawn(move || {
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let mut r = BufReader::new(s.try_clone().unwrap());
+                let mut w = s;
+                while let Some(req) = common::read_message(&mut r) {
+                    let text = String::from_utf8_lossy(&req).into_owned();
+                    let close = text.contains("Connection: close");
+                    seen.lock().unwrap().push((n, text));
+                    let _ = w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    if close {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let p = Proxy::start("");
+    let mut c = TcpStream::connect(p.addr()).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut r = BufReader::new(c.try_clone().unwrap());
+    for i in 0..3 {
+        c.write_all(
+            format!("GET http://127.0.0.1:{port}/{i} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
+        let resp = common::read_message(&mut r).unwrap();
+        let resp = String::from_utf8_lossy(&resp).into_owned();
+        assert!(resp.starts_with("HTTP/1.1 200 OK\r\n"), "{resp}");
+        assert!(resp.ends_with("\r\n\r\nok"), "{resp}");
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    // First request exactly as tinyproxy sends it; then one kept connection.
+    assert!(seen[0].1.contains("Connection: close\r\n"));
+    assert!(!seen[1].1.contains("Connection: close"));
+    assert!(!seen[2].1.contains("Connection: close"));
+    assert_ne!(seen[0].0, seen[1].0);
+    assert_eq!(
+        seen[1].0, seen[2].0,
+        "third request reused the second's connection"
+    );
+}

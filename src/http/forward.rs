@@ -66,6 +66,8 @@ pub struct OutgoingRequest<'a> {
     /// `Proxy-Authorization` for an HTTP upstream with credentials.
     pub upstream_auth: Option<String>,
     pub client_ip: &'a str,
+    /// Leave out `Connection: close` so the origin may keep the connection.
+    pub keep_origin: bool,
 }
 
 /// Apply tinyproxy's request header rules to `h` and serialise the head:
@@ -102,7 +104,9 @@ pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, cfg: &Config) ->
     }
     out.extend_from_slice(format!(" HTTP/1.{minor}\r\n").as_bytes());
     write_header(&mut out, "Host", req.host_header.as_bytes());
-    write_header(&mut out, "Connection", b"close");
+    if !req.keep_origin {
+        write_header(&mut out, "Connection", b"close");
+    }
     if let Some(auth) = &req.upstream_auth {
         write_header(&mut out, "Proxy-Authorization", auth.as_bytes());
     }
@@ -250,6 +254,7 @@ mod tests {
             absolute: false,
             upstream_auth: None,
             client_ip: "127.0.0.1",
+            keep_origin: false,
         };
         let h = headers(&[
             "Host: evil.example",
@@ -310,6 +315,7 @@ mod tests {
             absolute: false,
             upstream_auth: None,
             client_ip: "127.0.0.1",
+            keep_origin: false,
         };
         let mut c = cfg();
         c.anonymous = vec!["User-Agent".into()];

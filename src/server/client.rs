@@ -28,6 +28,8 @@ pub struct Client {
     pub local: SocketAddr,
     /// Requests served on this connection so far.
     pub served: u32,
+    /// The origin connection kept from the previous request, if any.
+    pub origin: Option<super::origin::OriginConn>,
 }
 
 /// An IPv4-mapped IPv6 address as the IPv4 address it carries.
@@ -52,6 +54,7 @@ impl Client {
             ip_text: ip.to_string(),
             local,
             served: 0,
+            origin: None,
         })
     }
 

@@ -89,6 +89,7 @@ async fn via_http_upstream(
                 .as_ref()
                 .map(upstream::proxy_authorization),
             client_ip: &client.ip_text,
+            keep_origin: false,
         },
         req.headers,
         cfg,

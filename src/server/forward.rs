@@ -3,12 +3,15 @@
 //! kept alive when both the client and the response allow it.
 
 use super::client::{Client, ErrorInfo};
+use super::origin::{self, OriginConn};
 use super::outbound;
 use super::request::{Next, Request};
 use super::response::{read_response_head, ResponseError};
 use crate::config::Config;
 use crate::http::forward::client_wants_keepalive;
-use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
+use crate::http::forward::{
+    build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
+};
 use crate::http::framing::{copy_body, request_framing, response_framing, CopyError, Framing};
 use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
@@ -18,7 +21,7 @@ use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind};
 use crate::upstream;
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 
 /// Where a plain HTTP request goes.
 pub struct Forward {
@@ -59,23 +62,20 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         line,
         headers: req_headers,
     } = req;
-    let out = match outbound::open(client, cfg, &target).await {
-        Ok(o) => o,
-        Err(e) => {
-            let info = ErrorInfo {
-                line: Some(&line),
-                url: None,
-                error: e.error.as_deref(),
-                ..Default::default()
-            };
-            client.send_error(cfg, e.kind, info).await;
-            return Next::Close;
-        }
+    let direct = upstream::route(&cfg.upstreams, &target.host).is_none();
+    let reusable = origin::reusable(direct, line.version, wants_keepalive, client.served);
+    let kept = client.origin.take();
+    let reused = kept.filter(|o| reusable && o.goes_to(&target.host, target.port) && o.is_fresh());
+    let was_reused = reused.is_some();
+    let (mut conn, http_proxy) = match reused {
+        Some(o) => (o, None),
+        None => match open(client, cfg, &target, &line).await {
+            Some(x) => x,
+            None => return Next::Close,
+        },
     };
-    let server_fd = out.fd;
-    let upstream_auth = out
-        .http_proxy
-        .and_then(|p| p.credentials.as_ref())
+    let upstream_auth = http_proxy
+        .and_then(|p: &crate::config::UpstreamProxy| p.credentials.as_ref())
         .map(upstream::proxy_authorization);
     let head = build_request(
         &OutgoingRequest {
@@ -83,46 +83,49 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
             version: line.version,
             target: &target,
             host_header,
-            absolute: out.http_proxy.is_some(),
+            absolute: http_proxy.is_some(),
             upstream_auth,
             client_ip: &client.ip_text,
+            keep_origin: reusable,
         },
         req_headers,
         cfg,
     );
-    let (srv_rd, mut srv_wr) = out.stream.into_split();
-    let mut srv_rd = BufReader::new(srv_rd);
-    if srv_wr.write_all(&head).await.is_err() {
-        let info = ErrorInfo {
-            line: Some(&line),
-            ..Default::default()
+    let http09 = line.version.is_http09();
+    let mut result =
+        send_and_exchange(client, cfg, &mut conn, &head, framing, http09, was_reused).await;
+    // A kept connection the origin closed meanwhile: one fresh try, when
+    // no request body has been consumed.
+    if was_reused && framing == Framing::Empty && matches!(result, Err(Failure::Stale)) {
+        conn = match open(client, cfg, &target, &line).await {
+            Some((c, _)) => c,
+            None => return Next::Close,
         };
-        client.send_error(cfg, ErrorKind::SendFailed, info).await;
-        return Next::Close;
+        result = send_and_exchange(client, cfg, &mut conn, &head, framing, http09, false).await;
     }
     drop(head);
-    let http09 = line.version.is_http09();
-    let exchange = exchange(client, cfg, &mut srv_rd, &mut srv_wr, framing, http09).await;
-    let (status, headers, body_complete) = match exchange {
+    let server_fd = conn.fd;
+    let (status, headers, body_complete) = match result {
         Ok(x) => x,
         Err(fail) => return fail.answer(client, cfg, &line, server_fd).await,
     };
     let is_head = line.method.eq_ignore_ascii_case("HEAD");
     let resp_framing = response_framing(&headers, is_head, status.code);
     let keep = wants_keepalive && body_complete && resp_framing != Framing::Close;
-    let conn = if keep {
+    let keep_origin = keep && reusable && origin::origin_keeps(&status, &headers, resp_framing);
+    let client_conn = if keep {
         ClientConnection::KeepAlive
     } else {
         ClientConnection::Close
     };
     if !http09 {
         let (headers, extra) = reverse_response(cfg, headers, reverse_rule.as_deref());
-        let head = build_response_head(&status, headers, line.version, conn, &extra, cfg);
+        let head = build_response_head(&status, headers, line.version, client_conn, &extra, cfg);
         if client.wr.write_all(&head).await.is_err() {
             return closed(client, server_fd);
         }
     }
-    let copied = copy_body(&mut srv_rd, &mut client.wr, resp_framing, cfg.timeout).await;
+    let copied = copy_body(&mut conn.rd, &mut client.wr, resp_framing, cfg.timeout).await;
     log_msg!(
         Level::Info,
         "Closed connection between local client (fd:{}) and remote client (fd:{})",
@@ -130,10 +133,57 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         server_fd
     );
     if copied.is_ok() && keep {
+        if keep_origin {
+            client.origin = Some(conn);
+        }
         Next::KeepAlive
     } else {
         let _ = client.wr.shutdown().await;
         Next::Close
+    }
+}
+
+/// Open a new connection towards `target` (direct or via an upstream),
+/// answering the client with the error page when that fails.
+async fn open<'a>(
+    client: &mut Client,
+    cfg: &'a Config,
+    target: &Target,
+    line: &RequestLine,
+) -> Option<(OriginConn, Option<&'a crate::config::UpstreamProxy>)> {
+    match outbound::open(client, cfg, target).await {
+        Ok(o) => Some((
+            OriginConn::new(&target.host, target.port, o.stream, o.fd),
+            o.http_proxy,
+        )),
+        Err(e) => {
+            let info = ErrorInfo {
+                line: Some(line),
+                error: e.error.as_deref(),
+                ..Default::default()
+            };
+            client.send_error(cfg, e.kind, info).await;
+            None
+        }
+    }
+}
+
+/// Send the request head, then the body and the response head together.
+async fn send_and_exchange(
+    client: &mut Client,
+    cfg: &Config,
+    conn: &mut OriginConn,
+    head: &[u8],
+    framing: Framing,
+    http09: bool,
+    reused: bool,
+) -> Result<(StatusLine, Headers, bool), Failure> {
+    if conn.wr.write_all(head).await.is_err() {
+        return Err(Failure::Stale);
+    }
+    match exchange(client, cfg, &mut conn.rd, &mut conn.wr, framing, http09).await {
+        Err(Failure::Response(ResponseError::NoStatus(_))) if reused => Err(Failure::Stale),
+        other => other,
     }
 }
 
@@ -180,6 +230,8 @@ enum Failure {
     /// The client's body was malformed or cut short.
     ClientBody(CopyError),
     Response(ResponseError),
+    /// The server closed before answering (a kept connection gone stale).
+    Stale,
 }
 
 impl Failure {
@@ -201,6 +253,13 @@ impl Failure {
                 client.send_error(cfg, ErrorKind::BadRequest, info).await;
             }
             Failure::ClientBody(CopyError::Write(_)) => {}
+            Failure::Stale => {
+                let info = ErrorInfo {
+                    line: Some(line),
+                    ..Default::default()
+                };
+                client.send_error(cfg, ErrorKind::SendFailed, info).await;
+            }
             Failure::Response(ResponseError::NoStatus(reason)) => {
                 log_msg!(
                     Level::Info,

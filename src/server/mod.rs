@@ -14,6 +14,7 @@ pub mod forward;
 pub mod lifecycle;
 pub mod listen;
 pub mod opensock;
+pub mod origin;
 pub mod outbound;
 pub mod request;
 pub mod response;
