@@ -33,7 +33,10 @@ pub struct Loaded {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("Could not open config file \"{}\".", path.display())]
-    Open { path: PathBuf, source: std::io::Error },
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("ERROR: Syntax error on line {line}")]
     Syntax {
         path: PathBuf,

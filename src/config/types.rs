@@ -94,7 +94,11 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credentials {{ user: {:?}, pass: <redacted> }}", self.user)
+        write!(
+            f,
+            "Credentials {{ user: {:?}, pass: <redacted> }}",
+            self.user
+        )
     }
 }
 
