@@ -13,6 +13,9 @@ use super::bracket::is_c_space;
 /// The `fgets` buffer size tinyproxy uses.
 const BUFFER_LEN: usize = 512;
 
+/// The longest pattern a filter file can hold.
+pub const MAX_PATTERN: usize = BUFFER_LEN - 1;
+
 /// One pattern and the (1-based) line number tinyproxy would report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {

@@ -45,6 +45,11 @@ pub const EXIT_DATAERR: i32 = 65;
 /// The regex crate's default size limits then apply per group.
 const CHUNK: usize = 128;
 
+/// The translation nests up to about three `regex` groups per POSIX group,
+/// and a 511-byte ERE can nest 255 groups deep, beyond the crate's default
+/// limit of 250.
+const NEST_LIMIT: u32 = 1024;
+
 /// A loaded filter. Immutable, `Send + Sync`; share it in an `Arc`.
 #[derive(Debug)]
 pub struct Filter {
@@ -161,6 +166,7 @@ impl Filter {
         for group in regexes.chunks(CHUNK) {
             let set = RegexSetBuilder::new(group)
                 .unicode(false)
+                .nest_limit(NEST_LIMIT)
                 .build()
                 .map_err(|e| blame_line(path, lines, &regexes, e))?;
             sets.push(set);
@@ -220,6 +226,13 @@ fn read(path: &Path) -> Result<Vec<u8>, FilterError> {
 
 /// One pattern in `regex` syntax.
 fn translate(pattern: &[u8], kind: FilterType, upcase: bool) -> Result<String, PatternError> {
+    if pattern.len() > file::MAX_PATTERN {
+        // Cannot come from a file (see `file`); bounds parser recursion.
+        return Err(PatternError::TooComplex(format!(
+            "longer than {} bytes",
+            file::MAX_PATTERN
+        )));
+    }
     let node = match kind {
         FilterType::Bre => posix::parse(pattern, posix::Flavor::Basic, upcase),
         FilterType::Ere => posix::parse(pattern, posix::Flavor::Extended, upcase),
@@ -245,7 +258,10 @@ fn bad_pattern(path: &str, line: &Line, reason: PatternError) -> FilterError {
 /// fails on its own, else blame the first line.
 fn blame_line(path: &str, lines: &[Line], regexes: &[String], err: regex::Error) -> FilterError {
     for (line, re) in lines.iter().zip(regexes) {
-        let single = RegexBuilder::new(re).unicode(false).build();
+        let single = RegexBuilder::new(re)
+            .unicode(false)
+            .nest_limit(NEST_LIMIT)
+            .build();
         if let Err(e) = single {
             return bad_pattern(path, line, PatternError::TooComplex(e.to_string()));
         }
