@@ -181,9 +181,10 @@ impl Filter {
 
     /// Whether a request with this subject is refused (`403 Filtered`).
     ///
-    /// The caller picks the subject as tinyproxy does: the request's host
-    /// as sent (case preserved) — for CONNECT the host without the port —
-    /// or, when [`Filter::urls`] is true, the whole URL as received
+    /// The caller picks the subject as tinyproxy does (checked against the
+    /// real binary in tests/filter_tinyproxy.rs): the request's host as sent,
+    /// case preserved and without any port (also for CONNECT), or, when
+    /// [`Filter::urls`] is true, the whole URL as received
     /// (`http://host/path` for absolute-form requests, `host:port` for
     /// CONNECT, `http://host:port/path` rebuilt for transparent requests).
     ///
