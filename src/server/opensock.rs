@@ -77,14 +77,7 @@ pub async fn open(
     let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "No usable address");
     for addr in addrs {
         match connect_one(cfg, addr, local).await {
-            Ok(s) => {
-                if port == cfg.port {
-                    if let Ok(me) = s.local_addr() {
-                        remember_own_port(me);
-                    }
-                }
-                return Ok(s);
-            }
+            Ok(s) => return Ok(s),
             Err(e) => last = e,
         }
     }
@@ -137,6 +130,19 @@ async fn connect_one(
         TcpSocket::new_v6()?
     };
     bind_source(cfg, &sock, addr, local)?;
+    if addr.port() == cfg.port {
+        // Perhaps ourselves: record the source port *before* connecting,
+        // so the accepting side already knows it (spec §6.15).
+        if sock.local_addr()?.port() == 0 {
+            let any: IpAddr = if addr.is_ipv4() {
+                std::net::Ipv4Addr::UNSPECIFIED.into()
+            } else {
+                std::net::Ipv6Addr::UNSPECIFIED.into()
+            };
+            sock.bind(SocketAddr::new(any, 0))?;
+        }
+        remember_own_port(sock.local_addr()?);
+    }
     match tokio::time::timeout(cfg.timeout, sock.connect(addr)).await {
         Ok(r) => r,
         Err(_) => Err(io::Error::new(
@@ -193,10 +199,15 @@ fn remember_own_port(local: SocketAddr) {
     }
 }
 
-/// Whether `peer` is one of our own recent outgoing connections.
+/// Whether `peer` is one of our own recent outgoing connections. A
+/// source recorded before connecting has no address yet: the port decides.
 pub fn is_own_connection(peer: SocketAddr) -> bool {
-    match loop_table().lock() {
-        Ok(t) => t.get(&peer).is_some_and(|at| at.elapsed() < LOOP_MEMORY),
-        Err(_) => false,
-    }
+    let Ok(t) = loop_table().lock() else {
+        return false;
+    };
+    t.iter().any(|(src, at)| {
+        src.port() == peer.port()
+            && (src.ip().is_unspecified() || src.ip() == peer.ip())
+            && at.elapsed() < LOOP_MEMORY
+    })
 }
