@@ -5,13 +5,17 @@
 use super::client::{Client, ErrorInfo};
 use super::outbound::{self, Outbound};
 use super::request::{Next, Request};
-use super::response::read_response_head;
+use super::response::{read_response_head, ResponseError};
 use crate::config::{Config, UpstreamProxy};
-use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
+use crate::http::forward::{
+    build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
+};
 use crate::http::framing::{copy_body, response_framing};
+use crate::http::request::RequestLine;
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
+use crate::pages::ErrorKind;
 use crate::tunnel::{self, TunnelEnd};
 use crate::upstream;
 use tokio::io::{AsyncWriteExt, BufReader};
@@ -96,23 +100,24 @@ async fn via_http_upstream(
     );
     let (rd, mut wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
-    if wr.write_all(&head).await.is_err() {
+    if let Err(e) = wr.write_all(&head).await {
+        log_msg!(
+            Level::Info,
+            "process_client_headers failed: {}. host \"{}\" using file descriptor {}.",
+            super::opensock::strerror(&e),
+            target.host,
+            fd
+        );
         return Next::Close;
     }
     let (status, headers) = match read_response_head(&mut rd, &mut client.wr, cfg, false).await {
         Ok(x) => x,
-        Err(e) => {
-            log_msg!(
-                Level::Warning,
-                "Upstream proxy {}:{} gave no usable answer to CONNECT: {:?}",
-                proxy.host,
-                proxy.port,
-                e
-            );
-            return Next::Close;
-        }
+        Err(e) => return no_usable_answer(client, cfg, &req.line, &target, fd, e).await,
     };
     let ok = (200..300).contains(&status.code);
+    if !ok {
+        log_refusal(proxy, &target, &status);
+    }
     let framing = response_framing(&headers, false, status.code);
     let conn = if ok {
         ClientConnection::Tunnel
@@ -126,6 +131,7 @@ async fn via_http_upstream(
     if !ok {
         let _ = copy_body(&mut rd, &mut client.wr, framing, cfg.timeout).await;
         let _ = client.wr.shutdown().await;
+        log_closed(client.fd, fd);
         return Next::Close;
     }
     let leftover = rd.buffer().to_vec();
@@ -137,6 +143,72 @@ async fn via_http_upstream(
         }),
         Err(_) => Next::Close,
     }
+}
+
+/// The HTTP upstream closed, timed out or spoke no HTTP before answering
+/// our CONNECT. Like tinyproxy: the INFO line, then a silent close; broken
+/// headers after a status line get the 503 page, as for plain requests.
+async fn no_usable_answer(
+    client: &mut Client,
+    cfg: &Config,
+    line: &RequestLine,
+    target: &Target,
+    fd: i32,
+    e: ResponseError,
+) -> Next {
+    match e {
+        ResponseError::NoStatus(reason) => log_msg!(
+            Level::Info,
+            "process_server_headers failed: {}. host \"{}\" using file descriptor {}.",
+            reason,
+            target.host,
+            fd
+        ),
+        ResponseError::Headers => {
+            log_msg!(
+                Level::Warning,
+                "Could not retrieve all the headers from the remote server."
+            );
+            let info = ErrorInfo {
+                line: Some(line),
+                ..Default::default()
+            };
+            client
+                .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
+                .await;
+        }
+    }
+    Next::Close
+}
+
+/// Our own line (tinyproxy logs none) when the upstream answers CONNECT
+/// with a non-2xx status, so a rejected `user:pass@` shows in the log and
+/// not only at the client: WARNING for 401/407, INFO otherwise.
+fn log_refusal(proxy: &UpstreamProxy, target: &Target, status: &StatusLine) {
+    let level = if matches!(status.code, 401 | 407) {
+        Level::Warning
+    } else {
+        Level::Info
+    };
+    log_msg!(
+        level,
+        "Upstream proxy {}:{} refused CONNECT to {}:{}: {}",
+        proxy.host,
+        proxy.port,
+        target.host,
+        target.port,
+        String::from_utf8_lossy(&status.raw).trim_end()
+    );
+}
+
+/// tinyproxy's last line for a connection that reached the server.
+fn log_closed(client_fd: i32, server_fd: i32) {
+    log_msg!(
+        Level::Info,
+        "Closed connection between local client (fd:{}) and remote client (fd:{})",
+        client_fd,
+        server_fd
+    );
 }
 
 /// Relay the tunnel until both sides close or it idles for Timeout.
@@ -166,10 +238,5 @@ pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
             log_msg!(Level::Info, "Idle Timeout (after poll)");
         }
     }
-    log_msg!(
-        Level::Info,
-        "Closed connection between local client (fd:{}) and remote client (fd:{})",
-        client_fd,
-        server_fd
-    );
+    log_closed(client_fd, server_fd);
 }

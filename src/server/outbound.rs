@@ -113,31 +113,22 @@ fn unable_to_connect(e: ConnectError) -> OutboundError {
     }
 }
 
-/// SOCKS negotiation, bounded by Timeout. tinyproxy closes silently when
-/// it fails; we answer 502 and log the cause.
+/// SOCKS negotiation, bounded by Timeout as a whole (tinyproxy's socket
+/// timeouts bound each read instead). tinyproxy closes silently when it
+/// fails; we answer 502 and log the cause, so the client learns that the
+/// upstream, not the site, failed.
 async fn socks_handshake(
     stream: &mut TcpStream,
     p: &UpstreamProxy,
     target: &Target,
     cfg: &Config,
 ) -> Result<(), OutboundError> {
-    let fut = async {
-        match p.kind {
-            UpstreamKind::Socks5 => {
-                upstream::socks5_connect(stream, &target.host, target.port, p.credentials.as_ref())
-                    .await
-            }
-            _ => upstream::socks4a_connect(stream, &target.host, target.port).await,
-        }
-    };
-    let result = match tokio::time::timeout(cfg.timeout, fut).await {
-        Ok(r) => r.map_err(|e| e.to_string()),
-        Err(_) => Err("timed out".to_string()),
-    };
-    result.map_err(|reason| {
+    let result = upstream::socks_handshake(p, stream, &target.host, target.port, cfg.timeout).await;
+    result.map_err(|e| {
+        let reason = e.to_string();
         log_msg!(
             Level::Warning,
-            "{} proxy {}:{} refused the connection to {}:{}: {}",
+            "{} handshake with proxy {}:{} for {}:{} failed: {}",
             p.kind.as_str(),
             p.host,
             p.port,
