@@ -90,13 +90,12 @@ fn reload_applies_a_changed_filter_to_new_requests() {
     let req = format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/r"));
     assert!(raw(p.addr(), req.as_bytes()).starts_with("HTTP/1.1 200 OK"));
     std::fs::write(&list, "^127\\.0\\.0\\.1$\n").unwrap();
-    // SAFETY: signalling the child this test started, by its pid.
-    unsafe { libc::kill(p.child.id() as i32, libc::SIGHUP) };
-    p.wait_log("Reloading config file finished");
+    p.signal(libc::SIGHUP);
+    p.wait_log_n("Reloading config file finished", 2);
     assert!(filtered(&raw(p.addr(), req.as_bytes())));
     // A broken filter on reload keeps the old one serving.
     std::fs::write(&list, "[unclosed\n").unwrap();
-    unsafe { libc::kill(p.child.id() as i32, libc::SIGHUP) };
+    p.signal(libc::SIGHUP);
     p.wait_log("Reloading config file failed!");
     assert!(filtered(&raw(p.addr(), req.as_bytes())));
 }

@@ -76,7 +76,9 @@ pub struct OutgoingRequest<'a> {
 pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, cfg: &Config) -> Vec<u8> {
     h.remove("Host");
     h.remove_hop_by_hop(REQUEST_HOP);
-    if !cfg.basic_auth.is_empty() {
+    // Our own BasicAuth consumed it; with upstream credentials, ours go
+    // instead (tinyproxy would send both).
+    if !cfg.basic_auth.is_empty() || req.upstream_auth.is_some() {
         h.remove("Proxy-Authorization");
     }
     let incoming_via = h.remove("Via");

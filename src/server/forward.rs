@@ -107,7 +107,11 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
     let server_fd = conn.fd;
     let (status, headers, body_complete) = match result {
         Ok(x) => x,
-        Err(fail) => return fail.answer(client, cfg, &line, server_fd).await,
+        Err(fail) => {
+            return fail
+                .answer(client, cfg, &line, &target.host, server_fd)
+                .await
+        }
     };
     let is_head = line.method.eq_ignore_ascii_case("HEAD");
     let resp_framing = response_framing(&headers, is_head, status.code);
@@ -240,6 +244,7 @@ impl Failure {
         client: &mut Client,
         cfg: &Config,
         line: &RequestLine,
+        host: &str,
         server_fd: i32,
     ) -> Next {
         let info = ErrorInfo {
@@ -265,9 +270,11 @@ impl Failure {
                     Level::Info,
                     "process_server_headers failed: {}. host \"{}\" using file descriptor {}.",
                     reason,
-                    line.target,
+                    host,
                     server_fd
                 );
+                // tinyproxy just closes here, without its "Closed" line.
+                return Next::Close;
             }
             Failure::Response(ResponseError::Headers) => {
                 log_msg!(

@@ -64,6 +64,9 @@ async fn read_one<R: AsyncBufRead + Unpin>(
                 Ok(Some(l)) if l.is_empty() => continue,
                 Ok(Some(l)) => return Ok(l),
                 Ok(None) => return Err("connection closed".to_string()),
+                Err(crate::http::HttpError::Io(e)) => {
+                    return Err(crate::server::opensock::strerror(&e))
+                }
                 Err(e) => return Err(e.to_string()),
             }
         }

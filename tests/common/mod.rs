@@ -95,6 +95,30 @@ impl Proxy {
         panic!("log never said {needle:?}:\n{}", self.log_text());
     }
 
+    /// Wait until the log has at least `n` lines containing `needle`.
+    pub fn wait_log_n(&self, needle: &str, n: usize) {
+        let start = Instant::now();
+        while start.elapsed() < DEADLINE {
+            if self
+                .log_text()
+                .lines()
+                .filter(|l| l.contains(needle))
+                .count()
+                >= n
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("log never said {needle:?} {n} times:\n{}", self.log_text());
+    }
+
+    /// Send `sig` to the proxy (a process this test started).
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill(2) on the pid of our own child process.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
