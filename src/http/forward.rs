@@ -335,6 +335,29 @@ mod tests {
     }
 
     #[test]
+    fn client_credentials_are_not_sent_with_upstream_ones() {
+        let target = Target {
+            host: "h".into(),
+            port: 80,
+            path: "/".into(),
+        };
+        let req = OutgoingRequest {
+            method: "GET",
+            version: Version { major: 1, minor: 1 },
+            target: &target,
+            host_header: target.host_header(),
+            absolute: true,
+            upstream_auth: Some("Basic dXBzdHJlYW06cA==".into()),
+            client_ip: "127.0.0.1",
+            keep_origin: false,
+        };
+        let h = headers(&["Proxy-Authorization: Basic Y2xpZW50OnNlY3JldA=="]);
+        let out = String::from_utf8(build_request(&req, h, &cfg())).unwrap();
+        assert_eq!(out.matches("Proxy-Authorization").count(), 1, "{out}");
+        assert!(out.contains("Proxy-Authorization: Basic dXBzdHJlYW06cA==\r\n"));
+    }
+
+    #[test]
     fn keepalive_decision() {
         let v11 = Version { major: 1, minor: 1 };
         let v10 = Version { major: 1, minor: 0 };
