@@ -300,3 +300,42 @@ fn later_requests_of_a_kept_client_connection_reuse_one_origin_connection() {
         "third request reused the second's connection"
     );
 }
+
+#[test]
+fn reqwest_client_through_the_proxy() {
+    let origin = Origin::start();
+    let p = Proxy::start("");
+    let client = reqwest::blocking::Client::builder()
+        .proxy(reqwest::Proxy::all(format!("http://{}", p.addr())).unwrap())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for i in 0..3 {
+        let resp = client.get(origin.url(&format!("/rq{i}"))).send().unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(resp
+            .text()
+            .unwrap()
+            .contains(&format!("GET /rq{i} HTTP/1.1")));
+    }
+    let resp = client
+        .post(origin.url("/rqpost"))
+        .body("payload")
+        .send()
+        .unwrap();
+    assert!(resp.text().unwrap().ends_with("payload"));
+}
+
+#[test]
+fn ipv6_listener_and_acl() {
+    let origin = Origin::start();
+    let p = Proxy::start("Listen ::1\nAllow ::1\nDeny 127.0.0.1");
+    let v6 = format!("http://[::1]:{}", p.port);
+    let (rc, body, err) = curl(&["-x", &v6, &origin.url("/v6")]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(body.contains("GET /v6 HTTP/1.1"), "{body}");
+    p.wait_log("Connect (file descriptor");
+    p.wait_log("): ::1");
+    let (_, body, _) = curl(&["-x", &p.addr().to_string(), &origin.url("/v4")]);
+    assert!(body.contains("403 Access denied"), "{body}");
+}
