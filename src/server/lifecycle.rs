@@ -42,6 +42,28 @@ pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, (i32, String)> {
     }
 }
 
+/// `--check`: every warning with its line, the filter file too, then a
+/// one-line verdict; nothing is bound or started.
+fn check_report(path: &std::path::Path, loaded: &Loaded) -> i32 {
+    for d in loaded.diagnostics.iter().filter(|d| !d.to_stderr) {
+        if matches!(d.level, Level::Critical | Level::Error | Level::Warning) {
+            eprintln!(
+                "{}:{}: {}: {}",
+                path.display(),
+                d.line,
+                d.level.name(),
+                d.message
+            );
+        }
+    }
+    if let Err((code, text)) = load_filter(&loaded.config) {
+        eprint!("{text}");
+        return code;
+    }
+    println!("{}: configuration OK", path.display());
+    0
+}
+
 /// Run the proxy as `opts` says; returns the process exit status.
 pub fn start(opts: Options) -> i32 {
     log_msg!(Level::Notice, "Initializing tinyproxy ...");
@@ -60,10 +82,10 @@ pub fn start(opts: Options) -> i32 {
             return code;
         }
     };
-    let cfg = Arc::new(loaded.config);
     if opts.check {
-        return 0;
+        return check_report(&opts.config, &loaded);
     }
+    let cfg = Arc::new(loaded.config);
     let filter = match load_filter(&cfg) {
         Ok(f) => f,
         Err((code, text)) => {
