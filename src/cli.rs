@@ -58,9 +58,11 @@ pub fn parse(prog: &str, args: &[String]) -> Command {
                     o.grace_secs = v;
                     i += 1;
                 }
-                None => {
-                    return Command::Usage(format!("{prog}: --grace needs a number of seconds"))
-                }
+                None => return grace_usage(prog),
+            },
+            long if long.starts_with("--grace=") => match long["--grace=".len()..].parse() {
+                Ok(v) => o.grace_secs = v,
+                Err(_) => return grace_usage(prog),
             },
             long if long.starts_with("--") => {
                 return Command::Usage(format!("{prog}: unrecognized option '{long}'"))
@@ -99,6 +101,10 @@ pub fn parse(prog: &str, args: &[String]) -> Command {
         }
     }
     Command::Run(o)
+}
+
+fn grace_usage(prog: &str) -> Command {
+    Command::Usage(format!("{prog}: --grace needs a number of seconds"))
 }
 
 /// The `-v` line: the tinyproxy version we behave as, then our own.
@@ -165,5 +171,32 @@ mod tests {
             Command::Usage("tinyproxy: option requires an argument -- 'c'".into())
         );
         assert!(matches!(p(&["-v", "-x"]), Command::Print(v) if v.starts_with("tinyproxy 1.11")));
+    }
+
+    #[test]
+    fn long_options() {
+        let Command::Run(o) = p(&["--grace", "3", "--watch-config", "-d"]) else {
+            panic!()
+        };
+        assert_eq!(
+            (o.grace_secs, o.watch_config, o.foreground),
+            (3, true, true)
+        );
+        let Command::Run(o) = p(&["--grace=7"]) else {
+            panic!()
+        };
+        assert_eq!(o.grace_secs, 7);
+        assert_eq!(
+            p(&["--grace=x"]),
+            Command::Usage("tinyproxy: --grace needs a number of seconds".into())
+        );
+        assert_eq!(
+            p(&["--grace"]),
+            Command::Usage("tinyproxy: --grace needs a number of seconds".into())
+        );
+        assert_eq!(
+            p(&["--frobnicate"]),
+            Command::Usage("tinyproxy: unrecognized option '--frobnicate'".into())
+        );
     }
 }

@@ -1,105 +1,134 @@
-//! Daemon duties, in tinyproxy's order: detach (after the config is read
-//! and the sockets are bound, so errors still reach the terminal), write
-//! the pid file as root, then give up root for `User`/`Group`.
+//! Daemon duties: detach (after the config is read and the sockets are
+//! bound) and the pid file (written as root, before the privilege drop).
+//!
+//! Unlike tinyproxy, whose launcher exits 0 at once, our launcher waits
+//! until the daemon is ready — pid file written, privileges dropped, log
+//! open, signal handlers installed — and exits with the daemon's start-up
+//! status. Until then the daemon keeps the launcher's stderr, so every
+//! start-up error reaches the terminal, and a service manager that reads
+//! the pid file when the launcher exits (systemd `Type=forking`) finds it.
 
-use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
-use nix::unistd::{Gid, Group, Uid, User};
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use nix::fcntl::OFlag;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// EX_NOUSER: unknown user or group.
-pub const EX_NOUSER: i32 = 67;
-/// EX_NOPERM: setuid/setgid failed.
-pub const EX_NOPERM: i32 = 77;
+/// EX_OSERR, tinyproxy's status for system failures.
+const EX_OSERR: i32 = 71;
 
-/// The uid/gid to run as, resolved before anything irreversible happens.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ids {
-    pub user: Option<(String, Uid)>,
-    pub group: Option<(String, Gid)>,
+/// Which side of the fork we are on.
+pub enum Detached {
+    /// The launcher: exit with this status.
+    Launcher(i32),
+    /// The daemon: report readiness through this.
+    Daemon(Ready),
 }
 
-/// Resolve `User` and `Group` (names or numbers). Without `Group`, the
-/// user's primary group is used (tinyproxy 1.11.1 keeps gid 0 — a bug we
-/// fix). Errors are tinyproxy's stderr text and exit status.
-pub fn resolve_ids(cfg: &Config) -> Result<Ids, (i32, String)> {
-    let user = match &cfg.user {
-        None => None,
-        Some(name) => Some((name.clone(), lookup_user(name)?)),
-    };
-    let group = match (&cfg.group, &user) {
-        (Some(name), _) => Some((name.clone(), lookup_group(name)?)),
-        (None, Some((_, uid))) => match User::from_uid(*uid) {
-            Ok(Some(u)) => Some((group_name(u.gid), u.gid)),
-            _ => None,
-        },
-        (None, None) => None,
-    };
-    Ok(Ids { user, group })
-}
+/// The daemon's end of the readiness pipe.
+pub struct Ready(OwnedFd);
 
-fn lookup_user(name: &str) -> Result<Uid, (i32, String)> {
-    if let Ok(n) = name.parse::<u32>() {
-        return Ok(Uid::from_raw(n));
-    }
-    match User::from_name(name) {
-        Ok(Some(u)) => Ok(u.uid),
-        _ => Err((
-            EX_NOUSER,
-            format!("tinyproxy: Unable to find user \"{name}\".\n"),
-        )),
+impl Ready {
+    /// Tell the launcher how start-up ended (0: serving) and, on success,
+    /// let go of the terminal: stderr goes to /dev/null from now on.
+    pub fn finish(self, code: i32) {
+        let byte = [u8::try_from(code).unwrap_or(1)];
+        let mut pipe = File::from(self.0);
+        let _ = pipe.write_all(&byte);
+        drop(pipe);
+        if code == 0 {
+            if let Ok(null) = OpenOptions::new().read(true).write(true).open("/dev/null") {
+                let _ = nix::unistd::dup2(null.as_raw_fd(), libc::STDERR_FILENO);
+            }
+        }
     }
 }
 
-fn lookup_group(name: &str) -> Result<Gid, (i32, String)> {
-    if let Ok(n) = name.parse::<u32>() {
-        return Ok(Gid::from_raw(n));
-    }
-    match Group::from_name(name) {
-        Ok(Some(g)) => Ok(g.gid),
-        _ => Err((
-            EX_NOUSER,
-            format!("tinyproxy: Unable to find group \"{name}\".\n"),
-        )),
-    }
-}
-
-fn group_name(gid: Gid) -> String {
-    match Group::from_gid(gid) {
-        Ok(Some(g)) => g.name,
-        _ => gid.to_string(),
-    }
-}
-
-/// Detach from the terminal: fork, new session, fork, `chdir /`, stdio to
-/// /dev/null. The launching process exits 0.
-pub fn detach() -> Result<(), String> {
-    daemonize::Daemonize::new()
+/// Detach from the terminal: fork, new session, fork, `chdir /`, umask
+/// 0177, stdin and stdout to /dev/null (stderr stays until
+/// [`Ready::finish`]).
+pub fn detach() -> Result<Detached, String> {
+    let (rd, wr) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| e.to_string())?;
+    let outcome = daemonize::Daemonize::new()
         .working_directory("/")
         .umask(0o177)
-        .start()
-        .map_err(|e| e.to_string())
+        .stderr(daemonize::Stdio::keep())
+        .execute();
+    match outcome {
+        daemonize::Outcome::Parent(Ok(_)) => {
+            drop(wr);
+            // Ctrl-C must still end a launcher whose daemon hangs.
+            super::lifecycle::mask_signals(nix::sys::signal::SigmaskHow::SIG_UNBLOCK);
+            Ok(Detached::Launcher(wait_ready(rd)))
+        }
+        daemonize::Outcome::Parent(Err(e)) => Err(e.to_string()),
+        daemonize::Outcome::Child(Ok(_)) => {
+            drop(rd);
+            Ok(Detached::Daemon(Ready(wr)))
+        }
+        daemonize::Outcome::Child(Err(e)) => {
+            // The intermediate or final child failed (setsid, fork, chdir):
+            // say so while stderr is still the terminal, then end.
+            eprintln!("tinyproxy: Could not daemonize: {e}");
+            Ready(wr).finish(EX_OSERR);
+            std::process::exit(EX_OSERR);
+        }
+    }
 }
 
-/// Write `PID\n` to `path` as the current (root) user, mode 0600, never
-/// through a symlink (CVE-2017-11747).
-pub fn write_pid_file(path: &Path) -> std::io::Result<PidFile> {
+/// The launcher's wait: one status byte, or EOF if the daemon died first.
+fn wait_ready(rd: OwnedFd) -> i32 {
+    let mut byte = [0u8; 1];
+    let mut pipe = File::from(rd);
+    loop {
+        match pipe.read(&mut byte) {
+            Ok(1) => return i32::from(byte[0]),
+            Ok(_) => {
+                eprintln!("tinyproxy: the daemon ended during start-up.");
+                return EX_OSERR;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("tinyproxy: lost contact with the daemon: {e}");
+                return EX_OSERR;
+            }
+        }
+    }
+}
+
+/// Write `PID\n` to `path` as the current (root) user, mode 0600. Refuses
+/// symlinks (CVE-2017-11747: a symlink planted by the unprivileged user
+/// would make root overwrite any file), hard links and non-regular files.
+pub fn write_pid_file(path: &Path) -> io::Result<PidFile> {
     let mut f = OpenOptions::new()
         .write(true)
         .create(true)
-        .truncate(true)
         .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)?;
+        // O_NONBLOCK: a FIFO planted at the path must not hang the start.
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => io::Error::other("it is a symbolic link"),
+            _ => e,
+        })?;
+    let meta = f.metadata()?;
+    if !meta.is_file() || meta.nlink() != 1 {
+        return Err(io::Error::other(
+            "it is not a regular file with a single link",
+        ));
+    }
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.set_len(0)?;
     f.write_all(format!("{}\n", std::process::id()).as_bytes())?;
     Ok(PidFile(path.to_path_buf()))
 }
 
-/// The pid file, removed when the process ends cleanly.
+/// The pid file, removed when the process ends cleanly. After the
+/// privilege drop this needs a directory the `User` may write to, as in
+/// tinyproxy; otherwise a warning is logged and the file stays.
 pub struct PidFile(PathBuf);
 
 impl Drop for PidFile {
@@ -113,34 +142,4 @@ impl Drop for PidFile {
             );
         }
     }
-}
-
-/// Give up root: supplementary groups, then gid, then uid. Not root:
-/// tinyproxy's log line and nothing else.
-pub fn drop_privileges(ids: &Ids) -> Result<(), (i32, String)> {
-    if !Uid::effective().is_root() {
-        log_msg!(Level::Info, "Not running as root, so not changing UID/GID.");
-        return Ok(());
-    }
-    if let Some((name, gid)) = &ids.group {
-        nix::unistd::setgroups(&[*gid])
-            .and_then(|_| nix::unistd::setgid(*gid))
-            .map_err(|e| {
-                (
-                    EX_NOPERM,
-                    format!("tinyproxy: Unable to change to group \"{name}\": {e}\n"),
-                )
-            })?;
-        log_msg!(Level::Info, "Now running as group \"{}\".", name);
-    }
-    if let Some((name, uid)) = &ids.user {
-        nix::unistd::setuid(*uid).map_err(|e| {
-            (
-                EX_NOPERM,
-                format!("tinyproxy: Unable to change to user \"{name}\": {e}\n"),
-            )
-        })?;
-        log_msg!(Level::Info, "Now running as user \"{}\".", name);
-    }
-    Ok(())
 }

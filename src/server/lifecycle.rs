@@ -1,14 +1,22 @@
-//! Start-up in tinyproxy's order (parse, filter, listen, log, signals,
-//! serve), reload on SIGHUP/SIGUSR1, and drain-then-exit on SIGTERM/SIGINT.
+//! Start-up in tinyproxy's order (parse, filter, listen, detach, pid file,
+//! privilege drop, log, signals, serve), reload on SIGHUP/SIGUSR1 (see
+//! `reload`), and drain-then-exit on SIGTERM/SIGINT.
+//!
+//! The four lifecycle signals are blocked from the first instruction and
+//! unblocked only once their handlers are installed: a signal sent while
+//! the process starts (even between "port open" and "handlers set") is
+//! held and then handled, never fatal.
 
+use super::daemon::{self, Detached, Ready};
 use super::state::{Generation, Shared};
-use super::{daemon, listen};
+use super::{listen, privs};
 use crate::cli::Options;
 use crate::config::{self, Config, Loaded};
 use crate::filter::Filter;
 use crate::log::Level;
 use crate::log_msg;
 use futures_util::StreamExt;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +25,20 @@ use std::time::Duration;
 pub const EX_DATAERR: i32 = 65;
 pub const EX_OSERR: i32 = 71;
 
+/// How long tasks still running after the drain get to notice the
+/// runtime is going away.
+const RUNTIME_SHUTDOWN: Duration = Duration::from_millis(200);
+
+/// argv[0], which tinyproxy puts in front of most of its stderr lines.
+pub fn prog() -> String {
+    std::env::args_os()
+        .next()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tinyproxy".to_string())
+}
+
 /// Parse the config file with tinyproxy's log lines around it; on failure
-/// print tinyproxy's stderr text and return the exit status.
+/// return the exit status and tinyproxy's stderr text.
 pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
     match config::load(path) {
         Ok(loaded) => {
@@ -42,9 +62,78 @@ pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, (i32, String)> {
     }
 }
 
-/// `--check`: every warning with its line, the filter file too, then a
-/// one-line verdict; nothing is bound or started.
-fn check_report(path: &std::path::Path, loaded: &Loaded) -> i32 {
+fn lifecycle_signals() -> SigSet {
+    let mut set = SigSet::empty();
+    for s in [
+        Signal::SIGHUP,
+        Signal::SIGUSR1,
+        Signal::SIGTERM,
+        Signal::SIGINT,
+    ] {
+        set.add(s);
+    }
+    set
+}
+
+/// Block (at start) or unblock (once handled, or in the launcher, which
+/// must stay interruptible) SIGHUP, SIGUSR1, SIGTERM and SIGINT.
+pub(crate) fn mask_signals(how: SigmaskHow) {
+    if let Err(e) = nix::sys::signal::pthread_sigmask(how, Some(&lifecycle_signals()), None) {
+        log_msg!(Level::Warning, "cannot change the signal mask: {}", e);
+    }
+}
+
+/// Everything start-up has resolved before the process detaches.
+struct Prepared {
+    cfg: Arc<Config>,
+    filter: Option<Arc<Filter>>,
+    ids: privs::Ids,
+    listeners: Vec<std::net::TcpListener>,
+}
+
+/// Run the proxy as `opts` says; returns the process exit status.
+pub fn start(mut opts: Options) -> i32 {
+    mask_signals(SigmaskHow::SIG_BLOCK);
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
+    let prog = prog();
+    let prepared = match prepare(&opts, &prog) {
+        Ok(Some(p)) => p,
+        Ok(None) => return 0,
+        Err((code, text)) => {
+            eprint!("{text}");
+            return code;
+        }
+    };
+    // The daemon runs in "/": keep an absolute path so reloads find the
+    // file (tinyproxy's reload fails after `-c relative.conf`).
+    if let Ok(abs) = std::path::absolute(&opts.config) {
+        opts.config = abs;
+    }
+    let mut ready = None;
+    if !opts.foreground {
+        let cfg = &prepared.cfg;
+        if cfg.log_file.is_none() && !cfg.syslog {
+            eprintln!("WARNING: logging deactivated (can't log to stdout when daemonized)");
+        }
+        match daemon::detach() {
+            Ok(Detached::Launcher(code)) => return code,
+            Ok(Detached::Daemon(r)) => ready = Some(r),
+            Err(e) => {
+                eprintln!("{prog}: Could not daemonize: {e}");
+                return EX_OSERR;
+            }
+        }
+    }
+    let code = run(prepared, opts, &prog, &mut ready);
+    if let Some(r) = ready.take() {
+        r.finish(code);
+    }
+    code
+}
+
+/// `--check`: every warning with its line and the filter file's verdict
+/// on stderr, then a one-line verdict; nothing is bound or started.
+fn check_report(path: &std::path::Path, loaded: &Loaded) -> Result<(), (i32, String)> {
     for d in loaded.diagnostics.iter().filter(|d| !d.to_stderr) {
         if matches!(d.level, Level::Critical | Level::Error | Level::Warning) {
             eprintln!(
@@ -56,94 +145,66 @@ fn check_report(path: &std::path::Path, loaded: &Loaded) -> i32 {
             );
         }
     }
-    if let Err((code, text)) = load_filter(&loaded.config) {
-        eprint!("{text}");
-        return code;
-    }
+    load_filter(&loaded.config)?;
     println!("{}: configuration OK", path.display());
-    0
+    Ok(())
 }
 
-/// Run the proxy as `opts` says; returns the process exit status.
-pub fn start(opts: Options) -> i32 {
+/// Parse, load the filter, resolve User/Group, bind: everything whose
+/// failure must reach the terminal. `None`: `--check` is done.
+fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, (i32, String)> {
     log_msg!(Level::Notice, "Initializing tinyproxy ...");
     log_msg!(
         Level::Notice,
         "Reloading config file ({})",
         opts.config.display()
     );
-    let loaded = match load_config(&opts.config) {
-        Ok(l) => {
-            log_msg!(Level::Notice, "Reloading config file finished");
-            l
-        }
-        Err((code, text)) => {
-            eprint!("{text}");
-            return code;
-        }
-    };
+    let loaded = load_config(&opts.config)?;
+    log_msg!(Level::Notice, "Reloading config file finished");
     if opts.check {
-        return check_report(&opts.config, &loaded);
+        check_report(&opts.config, &loaded)?;
+        return Ok(None);
     }
     let cfg = Arc::new(loaded.config);
-    let filter = match load_filter(&cfg) {
-        Ok(f) => f,
-        Err((code, text)) => {
-            eprint!("{text}");
-            return code;
-        }
-    };
-    let ids = match daemon::resolve_ids(&cfg) {
-        Ok(ids) => ids,
-        Err((code, text)) => {
-            eprint!("{text}");
-            return code;
-        }
-    };
-    let listeners = match listen::bind_all(&cfg) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("tinyproxy: {e}");
-            return EX_OSERR;
-        }
-    };
-    // The daemon runs in "/": keep an absolute path so reloads find the file.
-    let mut opts = opts;
-    if let Ok(abs) = std::path::absolute(&opts.config) {
-        opts.config = abs;
-    }
-    if !opts.foreground {
-        if cfg.log_file.is_none() && !cfg.syslog {
-            eprintln!("WARNING: logging deactivated (can't log to stdout when daemonized)");
-        }
-        if let Err(e) = daemon::detach() {
-            eprintln!("tinyproxy: Could not daemonize: {e}");
-            return EX_OSERR;
-        }
-    }
-    let _pid_file = match &cfg.pid_file {
+    let filter = load_filter(&cfg)?;
+    let ids = privs::resolve_ids(&cfg, prog)?;
+    let listeners = listen::bind_all(&cfg).map_err(|e| (EX_OSERR, format!("{prog}: {e}\n")))?;
+    Ok(Some(Prepared {
+        cfg,
+        filter,
+        ids,
+        listeners,
+    }))
+}
+
+/// After the detach: pid file, privilege drop, log, runtime, serve.
+fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32 {
+    let _pid_file = match &p.cfg.pid_file {
         None => None,
         Some(path) => match daemon::write_pid_file(path) {
-            Ok(p) => Some(p),
+            Ok(f) => Some(f),
             Err(e) => {
+                let why = super::opensock::strerror(&e);
                 log_msg!(
                     Level::Error,
                     "Could not create PID file {}: {}",
                     path.display(),
-                    e
+                    why
                 );
-                eprintln!("tinyproxy: Could not create PID file.");
+                eprintln!("tinyproxy: Could not create file {}: {why}", path.display());
+                eprintln!("{prog}: Could not create PID file.");
                 return EX_OSERR;
             }
         },
     };
-    if let Err((code, text)) = daemon::drop_privileges(&ids) {
+    if let Err((code, text)) = privs::drop_privileges(&p.ids, prog) {
         eprint!("{text}");
         log_msg!(Level::Critical, "{}", text.trim_end());
         return code;
     }
-    if let Err(e) = crate::log::configure(&cfg, opts.foreground) {
-        eprintln!("tinyproxy: {e}");
+    // Created only now, so a new LogFile belongs to `User` (as tinyproxy).
+    if let Err(e) = crate::log::configure(&p.cfg, opts.foreground) {
+        eprintln!("{prog}: {e}");
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -151,18 +212,26 @@ pub fn start(opts: Options) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("tinyproxy: cannot start the runtime: {e}");
+            eprintln!("{prog}: cannot start the runtime: {e}");
             return EX_OSERR;
         }
     };
     let shared = Arc::new(Shared::new(Generation {
-        config: Arc::clone(&cfg),
-        filter,
+        config: Arc::clone(&p.cfg),
+        filter: p.filter,
     }));
-    runtime.block_on(serve(listeners, shared, opts))
+    let code = runtime.block_on(serve(p.listeners, shared, opts, ready));
+    // Whatever the drain left running is cut here.
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
+    code
 }
 
-async fn serve(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>, opts: Options) -> i32 {
+async fn serve(
+    listeners: Vec<std::net::TcpListener>,
+    shared: Arc<Shared>,
+    opts: Options,
+    ready: &mut Option<Ready>,
+) -> i32 {
     let mut server = super::Server::new(Arc::clone(&shared));
     for l in listeners {
         match tokio::net::TcpListener::from_std(l) {
@@ -181,6 +250,8 @@ async fn serve(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>, opts:
             return EX_OSERR;
         }
     };
+    // block_on runs this future on the thread that blocked the signals.
+    mask_signals(SigmaskHow::SIG_UNBLOCK);
     let mut watcher = if opts.watch_config {
         match super::watch::watch(&opts.config) {
             Ok(rx) => Some(rx),
@@ -193,6 +264,9 @@ async fn serve(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>, opts:
         None
     };
     log_msg!(Level::Info, "Starting main loop. Accepting connections.");
+    if let Some(r) = ready.take() {
+        r.finish(0);
+    }
     loop {
         let changed = async {
             match watcher.as_mut() {
@@ -207,23 +281,30 @@ async fn serve(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>, opts:
         if !do_reload {
             break;
         }
-        if reload(&shared, &opts.config, opts.foreground) {
-            server.apply(&shared.current().config);
+        if super::reload::reload(&shared, &opts.config, opts.foreground) {
+            server.apply(&shared.current().config).await;
         }
     }
     log_msg!(Level::Notice, "Shutting down.");
-    server.stop_accepting();
+    server.stop_accepting().await;
     drain(&server, Duration::from_secs(opts.grace_secs), &mut signals).await;
     0
 }
 
 /// Wait until every connection has ended, the grace time is over, or a
-/// second signal arrives.
+/// second SIGTERM/SIGINT arrives; log how it ended.
 async fn drain(server: &super::Server, grace: Duration, signals: &mut signal_hook_tokio::Signals) {
+    let open = server.open_connections();
+    log_msg!(Level::Info, "trying to bring down {} threads...", open);
+    if open == 0 {
+        log_msg!(Level::Notice, "Drain finished: no connection cut.");
+        return;
+    }
     log_msg!(
-        Level::Info,
-        "trying to bring down {} threads...",
-        server.open_connections()
+        Level::Notice,
+        "Draining {} connections for up to {} s (a second signal ends at once).",
+        open,
+        grace.as_secs()
     );
     let second = async {
         while let Some(sig) = signals.next().await {
@@ -231,112 +312,20 @@ async fn drain(server: &super::Server, grace: Duration, signals: &mut signal_hoo
                 return;
             }
         }
+        std::future::pending::<()>().await
     };
-    tokio::select! {
-        _ = server.all_closed() => {}
-        _ = tokio::time::sleep(grace) => {}
-        _ = second => {}
-    }
-    let left = server.open_connections();
-    if left > 0 {
-        log_msg!(Level::Notice, "Drain ended with {} connections cut.", left);
-    } else {
-        log_msg!(Level::Notice, "Drain finished: no connection cut.");
-    }
-}
-
-/// Re-read the config; on any failure keep serving with the old one.
-/// Returns whether the new config is now in force.
-pub fn reload(shared: &Shared, path: &std::path::Path, foreground: bool) -> bool {
-    log_msg!(Level::Notice, "Reloading config file ({})", path.display());
-    // Parse messages are held back and replayed once the new destination
-    // is open (tinyproxy's "sending stored logs" bracket).
-    crate::log::suspend();
-    let loaded = match load_config(path) {
-        Ok(l) => l,
-        Err((_, text)) => {
-            crate::log::reopen();
-            eprint!("{text}");
-            for line in text.lines() {
-                log_msg!(Level::Error, "{}", line);
-            }
-            log_msg!(Level::Warning, "Reloading config file failed!");
-            return false;
-        }
+    let why = tokio::select! {
+        _ = server.all_closed() => "",
+        _ = tokio::time::sleep(grace) => " (grace time over)",
+        _ = second => " (second signal)",
     };
-    let cfg = Arc::new(loaded.config);
-    if cfg.filter.file.is_some() {
-        log_msg!(Level::Notice, "Re-reading filter file.");
-    }
-    let filter = match load_filter(&cfg) {
-        Ok(f) => f,
-        Err((_, text)) => {
-            crate::log::reopen();
-            log_msg!(Level::Error, "{}", text.trim_end());
-            log_msg!(Level::Warning, "Reloading config file failed!");
-            return false;
-        }
-    };
-    let old = shared.current();
-    if let Err(e) = crate::log::configure(&cfg, foreground) {
-        log_msg!(Level::Error, "{}", e);
-    }
-    log_changes(&old.config, &cfg);
-    shared.replace(Generation {
-        config: cfg,
-        filter,
-    });
-    log_msg!(Level::Notice, "Reloading config file finished");
-    true
-}
-
-/// Say which settings a reload changed (beyond tinyproxy).
-fn log_changes(old: &Config, new: &Config) {
-    let mut changed = Vec::new();
-    macro_rules! cmp {
-        ($($field:ident),*) => {
-            $(if old.$field != new.$field { changed.push(stringify!($field)); })*
-        };
-    }
-    cmp!(
-        port,
-        listen,
-        bind,
-        bind_same,
-        timeout,
-        error_files,
-        default_error_file,
-        stat_host,
-        stat_file,
-        log_file,
-        syslog,
-        log_level,
-        xtinyproxy,
-        upstreams,
-        max_clients,
-        acl,
-        basic_auth,
-        basic_auth_realm,
-        add_headers,
-        via_proxy_name,
-        disable_via_header,
-        filter,
-        anonymous,
-        connect_ports,
-        reverse_paths,
-        reverse_only,
-        reverse_magic,
-        reverse_base_url
-    );
-    if old.user != new.user || old.group != new.group || old.pid_file != new.pid_file {
-        log_msg!(
-            Level::Warning,
-            "User, Group and PidFile changes need a restart; they were not applied."
-        );
-    }
-    if changed.is_empty() {
-        log_msg!(Level::Info, "Reload changed no setting.");
-    } else {
-        log_msg!(Level::Info, "Reload changed: {}", changed.join(", "));
+    match server.open_connections() {
+        0 => log_msg!(Level::Notice, "Drain finished: no connection cut."),
+        left => log_msg!(
+            Level::Notice,
+            "Drain ended{}: {} connections cut.",
+            why,
+            left
+        ),
     }
 }

@@ -16,6 +16,8 @@ pub mod listen;
 pub mod opensock;
 pub mod origin;
 pub mod outbound;
+pub mod privs;
+pub mod reload;
 pub mod request;
 pub mod response;
 pub mod state;
@@ -34,6 +36,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
+use tokio_util::task::TaskTracker;
 
 /// How long the loop pauses after an accept error such as EMFILE.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -45,6 +48,8 @@ pub struct Server {
     max: usize,
     saturated: Arc<AtomicBool>,
     loops: HashMap<SocketAddr, JoinHandle<()>>,
+    /// Every connection task, so the drain can count and await them.
+    conns: TaskTracker,
 }
 
 impl Server {
@@ -57,6 +62,7 @@ impl Server {
             max,
             saturated: Arc::new(AtomicBool::new(false)),
             loops: HashMap::new(),
+            conns: TaskTracker::new(),
         }
     }
 
@@ -68,6 +74,7 @@ impl Server {
             Arc::clone(&self.shared),
             Arc::clone(&self.limit),
             Arc::clone(&self.saturated),
+            self.conns.clone(),
         ));
         if let Some(old) = self.loops.insert(addr, task) {
             old.abort();
@@ -75,35 +82,28 @@ impl Server {
     }
 
     /// Apply a reloaded config's `Port`/`Listen`/`MaxClients`: bind what
-    /// is new first, then close what is gone.
-    pub fn apply(&mut self, cfg: &Config) {
+    /// is new first, then close what is gone (connections accepted on a
+    /// closed listener go on to their end). If a listed address cannot be
+    /// bound, nothing changes: the old listeners stay.
+    ///
+    /// Known limit: a new address that overlaps an old one on the same
+    /// port (`Listen 127.0.0.1` → no `Listen`, i.e. the wildcard) cannot
+    /// be bound while the old socket is open; that reload keeps the old
+    /// listeners and says so, and a restart applies it.
+    pub async fn apply(&mut self, cfg: &Config) {
         self.resize(cfg.max_clients as usize);
         let wanted = listen::wanted_addrs(cfg);
-        if wanted.iter().all(|a| self.loops.contains_key(a)) && wanted.len() == self.loops.len() {
+        let Some(bound) = self.bind_fresh(&wanted, cfg.listen.is_empty()) else {
             return;
-        }
-        let fresh: Vec<_> = wanted
-            .iter()
-            .filter(|a| !self.loops.contains_key(a))
-            .collect();
-        let mut bound = Vec::new();
-        for addr in fresh {
-            match listen::bind_addr(*addr) {
-                Ok(l) => bound.push(l),
-                Err(e) => {
-                    log_msg!(
-                        Level::Error,
-                        "Reload: cannot listen on {}: {}; keeping the old listeners",
-                        addr,
-                        opensock::strerror(&e)
-                    );
-                    return;
-                }
-            }
-        }
+        };
         for l in bound {
             match TcpListener::from_std(l) {
-                Ok(t) => self.add_listener(t),
+                Ok(t) => {
+                    if let Ok(a) = t.local_addr() {
+                        log_msg!(Level::Notice, "Now listening on {}", a);
+                    }
+                    self.add_listener(t)
+                }
                 Err(e) => log_msg!(Level::Error, "Reload: cannot register listener: {}", e),
             }
         }
@@ -115,10 +115,51 @@ impl Server {
             .collect();
         for addr in gone {
             if let Some(task) = self.loops.remove(&addr) {
-                task.abort();
+                close(task).await;
                 log_msg!(Level::Notice, "Stopped listening on {}", addr);
             }
         }
+    }
+
+    /// Bind the wanted addresses not listened on yet. `None`: a listed
+    /// address failed (or nothing at all would listen), keep the old set.
+    /// For the wildcard pair one family is enough, as at start-up (a host
+    /// without IPv6 only gets an INFO line on each reload).
+    fn bind_fresh(
+        &self,
+        wanted: &[SocketAddr],
+        wildcard: bool,
+    ) -> Option<Vec<std::net::TcpListener>> {
+        let mut bound = Vec::new();
+        for addr in wanted.iter().filter(|a| !self.loops.contains_key(a)) {
+            match listen::bind_addr(*addr) {
+                Ok(l) => bound.push(l),
+                Err(e) if wildcard => log_msg!(
+                    Level::Info,
+                    "Reload: cannot listen on {}: {}",
+                    addr,
+                    opensock::strerror(&e)
+                ),
+                Err(e) => {
+                    log_msg!(
+                        Level::Error,
+                        "Reload: cannot listen on {}: {}; keeping the old listeners",
+                        addr,
+                        opensock::strerror(&e)
+                    );
+                    return None;
+                }
+            }
+        }
+        let kept = wanted.iter().filter(|a| self.loops.contains_key(a)).count();
+        if bound.is_empty() && kept == 0 {
+            log_msg!(
+                Level::Error,
+                "Reload: unable to listen on any new address; keeping the old listeners"
+            );
+            return None;
+        }
+        Some(bound)
     }
 
     fn resize(&mut self, new_max: usize) {
@@ -138,24 +179,32 @@ impl Server {
         self.max = new_max;
     }
 
-    /// Stop accepting; connections already accepted go on.
-    pub fn stop_accepting(&mut self) {
+    /// Stop accepting; connections already accepted go on. When this
+    /// returns the listening sockets are closed, so new connections are
+    /// refused by the kernel.
+    pub async fn stop_accepting(&mut self) {
         for (_, task) in self.loops.drain() {
-            task.abort();
+            close(task).await;
         }
+        self.conns.close();
     }
 
     /// Connections currently being served.
     pub fn open_connections(&self) -> usize {
-        self.max.saturating_sub(self.limit.available_permits())
+        self.conns.len()
     }
 
-    /// Wait until no connection is open.
+    /// Wait until no connection is open (after `stop_accepting`).
     pub async fn all_closed(&self) {
-        if self.max > 0 {
-            let _ = self.limit.acquire_many(self.max as u32).await;
-        }
+        self.conns.wait().await;
     }
+}
+
+/// End an accept loop and wait until its task (and so its listening
+/// socket) is gone.
+async fn close(task: JoinHandle<()>) {
+    task.abort();
+    let _ = task.await;
 }
 
 async fn accept_loop(
@@ -163,6 +212,7 @@ async fn accept_loop(
     shared: Arc<Shared>,
     limit: Arc<Semaphore>,
     saturated: Arc<AtomicBool>,
+    conns: TaskTracker,
 ) {
     loop {
         let permit = match Arc::clone(&limit).try_acquire_owned() {
@@ -190,7 +240,7 @@ async fn accept_loop(
             }
         };
         let gen = shared.current();
-        tokio::spawn(async move {
+        conns.spawn(async move {
             conn::handle(stream, peer, gen).await;
             drop(permit);
         });

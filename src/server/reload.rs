@@ -1,0 +1,140 @@
+//! Reload (SIGHUP, SIGUSR1, `--watch-config`): parse the file anew into a
+//! fresh generation and swap it in only when everything loaded. Any
+//! failure is logged (file, line and column included) and the old
+//! configuration keeps serving.
+//!
+//! The reload runs with the privileges the process has *now*: after a
+//! drop to `User`, a file only root can read cannot be re-read, so that
+//! reload fails (tinyproxy #417) and the running config stays.
+
+use super::lifecycle::{load_config, load_filter};
+use super::state::{Generation, Shared};
+use crate::config::Config;
+use crate::log::Level;
+use crate::log_msg;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Re-read the config; on any failure keep serving with the old one.
+/// Returns whether the new config is now in force.
+pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
+    log_msg!(Level::Notice, "Reloading config file ({})", path.display());
+    // Parse messages are held back and replayed once the (re)opened
+    // destination is ready: tinyproxy's "sending stored logs" bracket.
+    crate::log::suspend();
+    let loaded = match load_config(path) {
+        Ok(l) => l,
+        Err((_, text)) => {
+            crate::log::reopen();
+            eprint!("{text}");
+            for line in text.lines() {
+                log_msg!(Level::Error, "{}", line);
+            }
+            unreadable_hint(path);
+            log_msg!(Level::Warning, "Reloading config file failed!");
+            return false;
+        }
+    };
+    let cfg = Arc::new(loaded.config);
+    if cfg.filter.file.is_some() {
+        log_msg!(Level::Notice, "Re-reading filter file.");
+    }
+    let filter = match load_filter(&cfg) {
+        Ok(f) => f,
+        Err((_, text)) => {
+            // tinyproxy exits here; we keep the old config and filter.
+            crate::log::reopen();
+            log_msg!(Level::Error, "{}", text.trim_end());
+            log_msg!(Level::Warning, "Reloading config file failed!");
+            return false;
+        }
+    };
+    let old = shared.current();
+    // Opens the new destination (a rotated LogFile is created anew), sets
+    // the level (back to the default when LogLevel was removed) and
+    // replays the stored parse messages.
+    if let Err(e) = crate::log::configure(&cfg, foreground) {
+        log_msg!(Level::Error, "{}", e);
+    }
+    log_changes(&old.config, &cfg);
+    shared.replace(Generation {
+        config: cfg,
+        filter,
+    });
+    log_msg!(Level::Notice, "Reloading config file finished");
+    true
+}
+
+/// After the privilege drop a root-only file is the usual reason a reload
+/// cannot open the config: say so.
+fn unreadable_hint(path: &Path) {
+    let denied = std::fs::File::open(path)
+        .err()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
+    if denied {
+        log_msg!(
+            Level::Error,
+            "The config file is not readable by uid {}, which the proxy runs as now; \
+             the old configuration stays in force.",
+            nix::unistd::Uid::effective()
+        );
+    }
+}
+
+/// Say which settings a reload changed (beyond tinyproxy), by directive.
+fn log_changes(old: &Config, new: &Config) {
+    let checks: [(&str, bool); 28] = [
+        ("Port", old.port != new.port),
+        ("Listen", old.listen != new.listen),
+        ("Bind", old.bind != new.bind),
+        ("BindSame", old.bind_same != new.bind_same),
+        ("Timeout", old.timeout != new.timeout),
+        ("ErrorFile", old.error_files != new.error_files),
+        (
+            "DefaultErrorFile",
+            old.default_error_file != new.default_error_file,
+        ),
+        ("StatHost", old.stat_host != new.stat_host),
+        ("StatFile", old.stat_file != new.stat_file),
+        ("LogFile", old.log_file != new.log_file),
+        ("Syslog", old.syslog != new.syslog),
+        ("LogLevel", old.log_level != new.log_level),
+        ("XTinyproxy", old.xtinyproxy != new.xtinyproxy),
+        ("Upstream", old.upstreams != new.upstreams),
+        ("MaxClients", old.max_clients != new.max_clients),
+        ("Allow/Deny", old.acl != new.acl),
+        ("BasicAuth", old.basic_auth != new.basic_auth),
+        (
+            "BasicAuthRealm",
+            old.basic_auth_realm != new.basic_auth_realm,
+        ),
+        ("AddHeader", old.add_headers != new.add_headers),
+        ("ViaProxyName", old.via_proxy_name != new.via_proxy_name),
+        (
+            "DisableViaHeader",
+            old.disable_via_header != new.disable_via_header,
+        ),
+        ("Filter", old.filter != new.filter),
+        ("Anonymous", old.anonymous != new.anonymous),
+        ("ConnectPort", old.connect_ports != new.connect_ports),
+        ("ReversePath", old.reverse_paths != new.reverse_paths),
+        ("ReverseOnly", old.reverse_only != new.reverse_only),
+        ("ReverseMagic", old.reverse_magic != new.reverse_magic),
+        (
+            "ReverseBaseURL",
+            old.reverse_base_url != new.reverse_base_url,
+        ),
+    ];
+    if old.user != new.user || old.group != new.group || old.pid_file != new.pid_file {
+        log_msg!(
+            Level::Warning,
+            "User, Group and PidFile changes need a restart; they were not applied."
+        );
+    }
+    let changed: Vec<&str> = checks.iter().filter(|c| c.1).map(|c| c.0).collect();
+    if changed.is_empty() {
+        log_msg!(Level::Info, "Reload changed no setting.");
+    } else {
+        log_msg!(Level::Info, "Reload changed: {}", changed.join(", "));
+    }
+}
