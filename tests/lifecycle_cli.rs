@@ -67,7 +67,9 @@ fn check_good_and_bad_files() {
     .expect("write");
     let out = run(&["--check", "-c", good.to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert!(out.stderr.is_empty(), "{out:?}");
+    // Warnings (e.g. no User when run as root) may be listed; no error.
+    assert!(!text(&out.stderr).contains("ERROR"), "{out:?}");
+    assert!(text(&out.stdout).contains("configuration OK"), "{out:?}");
     assert!(!pid.exists());
 
     let bad = dir.path().join("bad.conf");
