@@ -241,6 +241,20 @@ mod tests {
         c
     }
 
+    /// A GET/POST for `target` as the server builds it, minus the head.
+    fn outgoing<'a>(method: &'a str, target: &'a Target) -> OutgoingRequest<'a> {
+        OutgoingRequest {
+            method,
+            version: Version { major: 1, minor: 1 },
+            target,
+            host_header: target.host_header(),
+            absolute: false,
+            upstream_auth: None,
+            client_ip: "127.0.0.1",
+            keep_origin: false,
+        }
+    }
+
     #[test]
     fn request_matches_spec_11_10() {
         let target = Target {
@@ -248,16 +262,7 @@ mod tests {
             port: 47080,
             path: "/hop?q=1".into(),
         };
-        let req = OutgoingRequest {
-            method: "GET",
-            version: Version { major: 1, minor: 1 },
-            target: &target,
-            host_header: target.host_header(),
-            absolute: false,
-            upstream_auth: None,
-            client_ip: "127.0.0.1",
-            keep_origin: false,
-        };
+        let req = outgoing("GET", &target);
         let h = headers(&[
             "Host: evil.example",
             "Connection: keep-alive, X-Remove-Me",
@@ -309,16 +314,7 @@ mod tests {
             port: 80,
             path: "/".into(),
         };
-        let req = OutgoingRequest {
-            method: "POST",
-            version: Version { major: 1, minor: 1 },
-            target: &target,
-            host_header: target.host_header(),
-            absolute: false,
-            upstream_auth: None,
-            client_ip: "127.0.0.1",
-            keep_origin: false,
-        };
+        let req = outgoing("POST", &target);
         let mut c = cfg();
         c.anonymous = vec!["User-Agent".into()];
         let h = headers(&[
@@ -342,14 +338,9 @@ mod tests {
             path: "/".into(),
         };
         let req = OutgoingRequest {
-            method: "GET",
-            version: Version { major: 1, minor: 1 },
-            target: &target,
-            host_header: target.host_header(),
             absolute: true,
             upstream_auth: Some("Basic dXBzdHJlYW06cA==".into()),
-            client_ip: "127.0.0.1",
-            keep_origin: false,
+            ..outgoing("GET", &target)
         };
         let h = headers(&["Proxy-Authorization: Basic Y2xpZW50OnNlY3JldA=="]);
         let out = String::from_utf8(build_request(&req, h, &cfg())).unwrap();

@@ -56,7 +56,7 @@ pub fn response_framing(h: &Headers, head_request: bool, status: u16) -> Framing
     let te: Vec<&[u8]> = h.get_all("Transfer-Encoding").collect();
     if let Some(last) = te.last() {
         let last_coding = last.rsplit(|&b| b == b',').next().unwrap_or(b"");
-        return if trim(last_coding).eq_ignore_ascii_case(b"chunked") {
+        return if last_coding.trim_ascii().eq_ignore_ascii_case(b"chunked") {
             Framing::Chunked
         } else {
             Framing::Close
@@ -77,23 +77,11 @@ pub fn response_framing(h: &Headers, head_request: bool, status: u16) -> Framing
 }
 
 fn parse_length(v: &[u8]) -> Option<u64> {
-    let v = trim(v);
+    let v = v.trim_ascii();
     if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
     std::str::from_utf8(v).ok()?.parse().ok()
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &s[start..end]
 }
 
 /// Where a copy failed: reading the sender, writing the receiver, or the

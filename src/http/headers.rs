@@ -45,7 +45,7 @@ impl Headers {
                 match joined.last_mut() {
                     Some(prev) => {
                         prev.push(b' ');
-                        prev.extend_from_slice(trim(line));
+                        prev.extend_from_slice(line.trim_ascii());
                     }
                     None => return Err(HttpError::MalformedHeader),
                 }
@@ -204,18 +204,6 @@ pub fn has_token(value: &[u8], token: &str) -> bool {
     connection_tokens(value)
         .iter()
         .any(|t| t.eq_ignore_ascii_case(token))
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &s[start..end]
 }
 
 #[cfg(test)]
