@@ -27,11 +27,8 @@ impl Conn {
         let s = match from {
             None => TcpStream::connect_timeout(&to, CLIENT_TIMEOUT)?,
             Some(ip) => {
-                let sock = socket2::Socket::new(
-                    socket2::Domain::IPV4,
-                    socket2::Type::STREAM,
-                    None,
-                )?;
+                let sock =
+                    socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
                 sock.bind(&SocketAddr::new(ip, 0).into())?;
                 sock.connect_timeout(&to.into(), CLIENT_TIMEOUT)?;
                 sock.into()
@@ -138,8 +135,7 @@ impl Conn {
         } else if head.contains("transfer-encoding: chunked") {
             for _ in 0..1000 {
                 let size = self.read_line();
-                let Ok(n) = usize::from_str_radix(String::from_utf8_lossy(&size).trim(), 16)
-                else {
+                let Ok(n) = usize::from_str_radix(String::from_utf8_lossy(&size).trim(), 16) else {
                     return;
                 };
                 self.take(n + 2);

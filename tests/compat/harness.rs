@@ -3,38 +3,29 @@
 //! Every process is ended by its pid (the `Child`), also on panic.
 
 use std::io::Write as _;
-use std::os::unix::process::CommandExt as _;
 use std::net::{IpAddr, TcpListener};
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::client::Conn;
 use crate::normalise::{log_line, mask_dates, tokens};
 use crate::obs::Obs;
 use crate::peers::{fixed_ok, Peer, Reply};
+use crate::process::{die_with_parent, Proc};
 
 pub const TINYPROXY: &str = "/usr/bin/tinyproxy";
 pub const OURS: &str = env!("CARGO_BIN_EXE_tinyproxy");
 /// The last start-up line at LogLevel Info.
 pub const MAIN_LOOP: &str = "Starting main loop. Accepting connections.";
 /// How long a proxy may take to start, or a log line to appear.
-const WAIT: Duration = Duration::from_secs(8);
+pub(crate) const WAIT: Duration = Duration::from_secs(8);
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Side {
     Tinyproxy,
     Ours,
-}
-
-/// A child process killed (by its pid) and reaped when dropped.
-pub struct Proc(pub Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 pub fn free_port() -> u16 {
@@ -49,7 +40,7 @@ pub struct Ctx {
     pub port: u16,
     pub obs: Obs,
     map: Vec<(String, String)>,
-    proc: Option<Proc>,
+    pub(crate) proc: Option<Proc>,
     log_mark: usize,
     origins: Vec<Peer>,
     upstreams: Vec<Peer>,
@@ -100,7 +91,11 @@ impl Ctx {
     pub fn origin_with(&mut self, f: impl Fn(&[u8]) -> Reply + Send + Sync + 'static) -> u16 {
         let p = Peer::http(f);
         let n = self.origins.len();
-        let tok = if n == 0 { "{ORIGIN}".into() } else { format!("{{ORIGIN{}}}", n + 1) };
+        let tok = if n == 0 {
+            "{ORIGIN}".into()
+        } else {
+            format!("{{ORIGIN{}}}", n + 1)
+        };
         self.token(p.port.to_string(), tok);
         let port = p.port;
         self.origins.push(p);
@@ -118,7 +113,11 @@ impl Ctx {
     /// A recording upstream peer; its port as `{UP}`, `{UP2}`, ...
     pub fn upstream(&mut self, p: Peer) -> u16 {
         let n = self.upstreams.len();
-        let tok = if n == 0 { "{UP}".into() } else { format!("{{UP{}}}", n + 1) };
+        let tok = if n == 0 {
+            "{UP}".into()
+        } else {
+            format!("{{UP{}}}", n + 1)
+        };
         self.token(p.port.to_string(), tok);
         let port = p.port;
         self.upstreams.push(p);
@@ -153,9 +152,8 @@ impl Ctx {
 
     /// Like `start`, waiting for `marker` (for LogLevels above Info).
     pub fn start_marker(&mut self, body: &str, marker: &str) {
-        let text = format!(
-            "Port {{PROXY}}\nListen 127.0.0.1\nLogFile \"{{DIR}}/proxy.log\"\n{body}\n"
-        );
+        let text =
+            format!("Port {{PROXY}}\nListen 127.0.0.1\nLogFile \"{{DIR}}/proxy.log\"\n{body}\n");
         self.start_full(&text, marker);
     }
 
@@ -164,7 +162,9 @@ impl Ctx {
         let conf = self.file("tinyproxy.conf", text);
         let out = std::fs::File::create(self.path("stdout")).expect("stdout file");
         let err = std::fs::File::create(self.path("stderr")).expect("stderr file");
-        let child = Command::new(self.bin())
+        let mut cmd = Command::new(self.bin());
+        die_with_parent(&mut cmd);
+        let child = cmd
             .arg0("tinyproxy")
             .arg("-d")
             .arg("-c")
@@ -177,46 +177,6 @@ impl Ctx {
         self.proc = Some(Proc(child));
         let line = self.wait_log(marker);
         self.log_mark = line;
-    }
-
-    /// Run the binary with `args` on config `text` and wait for its exit;
-    /// records the status, stderr and stdout.
-    pub fn run_to_exit(&mut self, text: &str, args: &[&str]) {
-        let conf = self.file("tinyproxy.conf", text);
-        let mut cmd = Command::new(self.bin());
-        cmd.arg0("tinyproxy");
-        for a in args {
-            cmd.arg(a.replace("{CONF}", &conf.display().to_string()));
-        }
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let mut p = Proc(child);
-        let start = Instant::now();
-        let status = loop {
-            if let Ok(Some(st)) = p.0.try_wait() {
-                break st.code().map_or("signal".to_string(), |c| c.to_string());
-            }
-            if start.elapsed() > WAIT {
-                break "still running".to_string();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let mut out = String::new();
-        let mut err = String::new();
-        use std::io::Read;
-        if status != "still running" {
-            if let Some(mut o) = p.0.stdout.take() {
-                let _ = o.read_to_string(&mut out);
-            }
-            if let Some(mut e) = p.0.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-        }
-        self.obs.exit.push(format!("exit={status}\nstderr:\n{err}stdout:\n{out}"));
     }
 
     fn log_path(&self) -> PathBuf {
@@ -243,7 +203,10 @@ impl Ctx {
             if let Some(p) = self.proc.as_mut() {
                 if let Ok(Some(st)) = p.0.try_wait() {
                     let err = std::fs::read_to_string(self.path("stderr")).unwrap_or_default();
-                    panic!("{:?} exited ({st}) before logging {needle:?}: {err}\n{t}", self.side);
+                    panic!(
+                        "{:?} exited ({st}) before logging {needle:?}: {err}\n{t}",
+                        self.side
+                    );
                 }
             }
             assert!(
@@ -292,41 +255,6 @@ impl Ctx {
     pub fn observe_startup(&mut self) {
         let lines = self.startup_log();
         self.obs.log.extend(lines);
-    }
-
-    /// Send a signal to the proxy by its pid.
-    pub fn signal(&self, sig: i32) {
-        if let Some(p) = &self.proc {
-            let pid = p.0.id() as i32;
-            // SAFETY-free: libc::kill on our own child's pid.
-            unsafe {
-                libc::kill(pid, sig);
-            }
-        }
-    }
-
-    /// Wait (bounded) for the proxy to exit; its status as a fact.
-    pub fn wait_exit(&mut self) -> String {
-        let start = Instant::now();
-        while start.elapsed() < WAIT {
-            if let Some(p) = self.proc.as_mut() {
-                if let Ok(Some(st)) = p.0.try_wait() {
-                    return st.code().map_or_else(
-                        || format!("signal {:?}", std::os::unix::process::ExitStatusExt::signal(&st)),
-                        |c| format!("exit {c}"),
-                    );
-                }
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        "still running".into()
-    }
-
-    /// Whether the proxy process is still running.
-    pub fn running(&mut self) -> bool {
-        self.proc
-            .as_mut()
-            .is_some_and(|p| matches!(p.0.try_wait(), Ok(None)))
     }
 
     /// Open a client connection to the proxy.

@@ -13,6 +13,7 @@ mod harness;
 mod normalise;
 mod obs;
 mod peers;
+mod process;
 mod scenarios;
 mod suite;
 

@@ -51,7 +51,9 @@ pub fn tokens(text: &str, map: &[(String, String)]) -> String {
         let r = Regex::new(&pat).expect("token regex");
         // Twice: adjacent matches share a delimiter.
         for _ in 0..2 {
-            out = r.replace_all(&out, format!("${{1}}{token}${{2}}")).into_owned();
+            out = r
+                .replace_all(&out, format!("${{1}}{token}${{2}}"))
+                .into_owned();
         }
     }
     out
@@ -82,7 +84,9 @@ pub fn lift_version(text: &str) -> String {
         static CL: OnceLock<Regex> = OnceLock::new();
         let cl = re(&CL, r"(?mi)^(Content-length: )\d+\r$");
         let n = lifted_body.len().to_string();
-        lifted_head = cl.replace(&lifted_head, format!("${{1}}{n}\r")).into_owned();
+        lifted_head = cl
+            .replace(&lifted_head, format!("${{1}}{n}\r"))
+            .into_owned();
     }
     lifted_head + &lifted_body
 }

@@ -123,7 +123,10 @@ fn serve_http(s: TcpStream, respond: &Responder, seen: &Record) {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn socks5_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
@@ -132,7 +135,9 @@ fn socks5_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
     let mut methods = vec![0u8; head[1] as usize];
     s.read_exact(&mut methods).ok()?;
     let greeting = [&head[..], &methods[..]].concat();
-    seen.lock().expect("lock").push(format!("socks5 greeting {}", hex(&greeting)));
+    seen.lock()
+        .expect("lock")
+        .push(format!("socks5 greeting {}", hex(&greeting)));
     if methods.contains(&2) {
         s.write_all(&[5, 2]).ok()?;
         let mut v = [0u8; 2];
@@ -156,9 +161,10 @@ fn socks5_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
     s.read_exact(&mut req).ok()?;
     let mut rest = vec![0u8; req[4] as usize + 2];
     s.read_exact(&mut rest).ok()?;
-    seen.lock()
-        .expect("lock")
-        .push(format!("socks5 connect {}", hex(&[&req[..], &rest[..]].concat())));
+    seen.lock().expect("lock").push(format!(
+        "socks5 connect {}",
+        hex(&[&req[..], &rest[..]].concat())
+    ));
     s.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 80]).ok()?;
     Some(s)
 }
@@ -177,9 +183,10 @@ fn socks4_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
             nuls += 1;
         }
     }
-    seen.lock()
-        .expect("lock")
-        .push(format!("socks4 request {}", hex(&[&fixed[..], &rest[..]].concat())));
+    seen.lock().expect("lock").push(format!(
+        "socks4 request {}",
+        hex(&[&fixed[..], &rest[..]].concat())
+    ));
     s.write_all(&[0, 0x5a, 0, 0, 0, 0, 0, 0]).ok()?;
     Some(s)
 }

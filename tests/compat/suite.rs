@@ -20,7 +20,10 @@ pub fn run() {
     println!("{stdout}{stderr}");
     match out.status.code() {
         Some(0) => {
-            assert!(stdout.contains("0 errors"), "suite passed without its summary");
+            assert!(
+                stdout.contains("0 errors"),
+                "suite passed without its summary"
+            );
         }
         Some(SKIP) => println!("tinyproxy's own suite skipped (see the reason above)"),
         other => panic!("tinyproxy's own suite failed ({other:?}):\n{stdout}{stderr}"),

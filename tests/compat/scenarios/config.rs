@@ -8,13 +8,38 @@ use crate::Scenario;
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        differs("cfg_unknown_directive", "config-error-location", unknown_lift, unknown_directive),
-        differs("cfg_port_too_large", "config-error-location", port_lift, port_too_large),
+        differs(
+            "cfg_unknown_directive",
+            "config-error-location",
+            unknown_lift,
+            unknown_directive,
+        ),
+        differs(
+            "cfg_port_too_large",
+            "config-error-location",
+            port_lift,
+            port_too_large,
+        ),
         same("cfg_no_port", no_port),
         same("cfg_missing_file", missing_file),
-        differs("cfg_trailing_comment", "config-error-location", comment_lift, trailing_comment),
-        differs("cfg_crlf_line_endings", "config-error-location", crlf_lift, crlf),
-        differs("cfg_unquoted_logfile", "config-error-location", unquoted_lift, unquoted),
+        differs(
+            "cfg_trailing_comment",
+            "config-error-location",
+            comment_lift,
+            trailing_comment,
+        ),
+        differs(
+            "cfg_crlf_line_endings",
+            "config-error-location",
+            crlf_lift,
+            crlf,
+        ),
+        differs(
+            "cfg_unquoted_logfile",
+            "config-error-location",
+            unquoted_lift,
+            unquoted,
+        ),
         differs(
             "cfg_upstream_none_without_site",
             "config-error-location",
@@ -26,8 +51,18 @@ pub fn scenarios() -> Vec<Scenario> {
         same("cfg_filter_bad_regex", filter_bad_regex),
         same("cfg_port_in_use", port_in_use),
         same("cfg_unknown_user", unknown_user),
-        differs("cli_invalid_option", "usage-text", usage_lift, invalid_option),
-        differs("cli_missing_argument", "usage-text", usage_lift, missing_argument),
+        differs(
+            "cli_invalid_option",
+            "usage-text",
+            usage_lift,
+            invalid_option,
+        ),
+        differs(
+            "cli_missing_argument",
+            "usage-text",
+            usage_lift,
+            missing_argument,
+        ),
         differs("cli_version", "version-1.11.3", version_lift, version),
     ]
 }
@@ -59,7 +94,10 @@ fn trailing_comment(c: &mut Ctx) {
 }
 
 fn crlf(c: &mut Ctx) {
-    c.run_to_exit("Port {PROXY}\r\nListen 127.0.0.1\r\n", &["-d", "-c", "{CONF}"]);
+    c.run_to_exit(
+        "Port {PROXY}\r\nListen 127.0.0.1\r\n",
+        &["-d", "-c", "{CONF}"],
+    );
 }
 
 fn unquoted(c: &mut Ctx) {
@@ -116,7 +154,10 @@ fn version(c: &mut Ctx) {
 
 fn version_lift(o: &mut Obs) {
     for e in o.exit.iter_mut() {
-        *e = e.replace("tinyproxy 1.11.3\n", "tinyproxy 1.11.3 (tinyproxy-rs 0.1.0)\n");
+        *e = e.replace(
+            "tinyproxy 1.11.3\n",
+            "tinyproxy 1.11.3 (tinyproxy-rs 0.1.0)\n",
+        );
     }
 }
 
@@ -157,7 +198,8 @@ fn upstream_none_lift(o: &mut Obs) {
 
 const TP_USAGE_OPTIONS: &str = "  -d        Do not daemonize (run in foreground).\n  -c FILE   Use an alternate configuration file.\n  -h        Display this usage information.\n  -v        Display version information.\n";
 const OUR_USAGE_OPTIONS: &str = "  -d              Stay in the foreground (do not daemonize).\n  -c FILE         Read the configuration from FILE\n                  (default /etc/tinyproxy/tinyproxy.conf).\n  -h              Show this help and exit.\n  -v              Show the version and exit.\n  --check         Check the configuration, print every problem, exit.\n  --watch-config  Reload when the configuration file changes.\n  --grace SECS    On SIGTERM, wait up to SECS for open connections (10).\n";
-const TP_USAGE_FOOTER: &str = "For support and bug reporting instructions, please visit\n<https://tinyproxy.github.io/>.\n";
+const TP_USAGE_FOOTER: &str =
+    "For support and bug reporting instructions, please visit\n<https://tinyproxy.github.io/>.\n";
 const OUR_USAGE_FOOTER: &str = "tinyproxy-rs: a memory-safe drop-in replacement for tinyproxy.\n";
 
 /// Our usage text is our own wording and lists our extra options; the

@@ -115,7 +115,10 @@ fn idle_timeout(c: &mut Ctx) {
     c.origin();
     c.start("Timeout 1");
     let mut conn = c.conn(None);
-    conn.send(c.expand("CONNECT 127.0.0.1:{ORIGIN} HTTP/1.1\r\n\r\n").as_bytes());
+    conn.send(
+        c.expand("CONNECT 127.0.0.1:{ORIGIN} HTTP/1.1\r\n\r\n")
+            .as_bytes(),
+    );
     conn.read_to_eof();
     c.record(&conn);
 }

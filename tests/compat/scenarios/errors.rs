@@ -156,6 +156,9 @@ fn too_many_headers(c: &mut Ctx) {
 /// A request line over 128 KiB: no answer.
 fn request_line_too_long(c: &mut Ctx) {
     c.start("");
-    let req = format!("GET http://127.0.0.1:1/{} HTTP/1.1\r\n\r\n", "a".repeat(140 * 1024));
+    let req = format!(
+        "GET http://127.0.0.1:1/{} HTTP/1.1\r\n\r\n",
+        "a".repeat(140 * 1024)
+    );
     c.exchange(&req);
 }

@@ -29,7 +29,10 @@ pub fn scenarios() -> Vec<Scenario> {
             set_cookie_lift,
             response_set_cookie,
         ),
-        same("hdr_proxy_authorization_forwarded", proxy_authorization_forwarded),
+        same(
+            "hdr_proxy_authorization_forwarded",
+            proxy_authorization_forwarded,
+        ),
         differs(
             "hdr_connection_self_reference_cve_2023_49606",
             "keep-alive",
@@ -71,8 +74,16 @@ fn request_repeated(c: &mut Ctx) {
 
 /// 1.11.3 keeps every header of a repeated name, in order.
 fn repeated_request_lift(o: &mut Obs) {
-    sub(&mut o.origin, "X-Dup: one\r\n", "X-Dup: one\r\nX-Dup: two\r\n");
-    sub(&mut o.origin, "Cookie: a=1\r\n", "Cookie: a=1\r\nCookie: b=2\r\n");
+    sub(
+        &mut o.origin,
+        "X-Dup: one\r\n",
+        "X-Dup: one\r\nX-Dup: two\r\n",
+    );
+    sub(
+        &mut o.origin,
+        "Cookie: a=1\r\n",
+        "Cookie: a=1\r\nCookie: b=2\r\n",
+    );
 }
 
 fn request_obs_fold(c: &mut Ctx) {

@@ -11,7 +11,12 @@ pub fn scenarios() -> Vec<Scenario> {
     vec![
         same("http_plain_get_info", plain_get_info),
         same("http_plain_get_connect_level", plain_get_connect_level),
-        differs("http_http10_client", "keep-alive", close_added, http10_client),
+        differs(
+            "http_http10_client",
+            "keep-alive",
+            close_added,
+            http10_client,
+        ),
         same("http_http09_client", http09_client),
         same("http_unknown_method", unknown_method),
         differs(
@@ -20,7 +25,12 @@ pub fn scenarios() -> Vec<Scenario> {
             close_added,
             lowercase_method_scheme,
         ),
-        differs("http_version_variants", "keep-alive", close_added, version_variants),
+        differs(
+            "http_version_variants",
+            "keep-alive",
+            close_added,
+            version_variants,
+        ),
         same("http_origin_form_listen_host", origin_form_listen_host),
         same("http_origin_form_localhost", origin_form_localhost),
         same("http_origin_form_no_host", origin_form_no_host),
@@ -179,15 +189,14 @@ fn via_hostname_default(c: &mut Ctx) {
 /// DisableViaHeader: no Via either way; an incoming Via is kept as is.
 fn disable_via(c: &mut Ctx) {
     c.origin_with(|_| {
-        Reply::close(
-            "HTTP/1.1 200 OK\r\nVia: 1.1 originvia\r\nContent-Length: 2\r\n\r\nok",
-        )
+        Reply::close("HTTP/1.1 200 OK\r\nVia: 1.1 originvia\r\nContent-Length: 2\r\n\r\nok")
     });
     c.start("DisableViaHeader Yes");
     c.exchange("GET http://127.0.0.1:{ORIGIN}/nv HTTP/1.1\r\nVia: 1.0 clientproxy\r\n\r\n");
 }
 
-const TWO_REQUESTS: &str = "GET http://127.0.0.1:{ORIGIN}/one HTTP/1.1\r\nHost: 127.0.0.1:{ORIGIN}\r\n\r\n";
+const TWO_REQUESTS: &str =
+    "GET http://127.0.0.1:{ORIGIN}/one HTTP/1.1\r\nHost: 127.0.0.1:{ORIGIN}\r\n\r\n";
 
 /// Two requests on one HTTP/1.1 connection: tinyproxy answers the first
 /// and closes; we keep the framed connection open and answer both.
@@ -212,6 +221,9 @@ fn keepalive_lift(o: &mut Obs) {
     o.client[0] = format!("{first}{first}");
     let second = o.origin[0].replace("/one", "/two");
     o.origin.push(second);
-    let again: Vec<String> = o.log[1..].iter().map(|l| l.replace("/one", "/two")).collect();
+    let again: Vec<String> = o.log[1..]
+        .iter()
+        .map(|l| l.replace("/one", "/two"))
+        .collect();
     o.log.extend(again);
 }

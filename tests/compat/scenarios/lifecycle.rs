@@ -8,7 +8,12 @@ use crate::Scenario;
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        differs("life_startup_log_info", "reload-line-path", startup_lift, startup_info),
+        differs(
+            "life_startup_log_info",
+            "reload-line-path",
+            startup_lift,
+            startup_info,
+        ),
         differs(
             "life_startup_log_connect_level",
             "reload-line-path",
@@ -21,16 +26,28 @@ pub fn scenarios() -> Vec<Scenario> {
             directives_lift,
             startup_directives,
         ),
-        differs("life_reload_sigusr1", "reload-line-path", reload_lift, reload_usr1),
+        differs(
+            "life_reload_sigusr1",
+            "reload-line-path",
+            reload_lift,
+            reload_usr1,
+        ),
         differs(
             "life_reload_failed_keeps_config",
             "reload-errors-logged",
             reload_failed_lift,
             reload_failed,
         ),
-        differs("life_sighup_foreground", "sighup-reload", sighup_lift, sighup),
+        differs(
+            "life_sighup_foreground",
+            "sighup-reload",
+            sighup_lift,
+            sighup,
+        ),
         differs("life_sigterm_shutdown", "drain-log", sigterm_lift, sigterm),
         same("life_loglevel_notice_filters", loglevel_notice),
+        differs("life_pidfile", "drain-log", sigterm_lift, pidfile),
+        same("life_maxclients_backlog", maxclients),
     ]
 }
 
@@ -153,13 +170,21 @@ fn sighup(c: &mut Ctx) {
         c.wait_exit()
     } else {
         c.wait_log("Reloading config file finished");
-        if c.running() { "running".into() } else { c.wait_exit() }
+        if c.running() {
+            "running".into()
+        } else {
+            c.wait_exit()
+        }
     };
     c.fact(format!("after SIGHUP: {status}"));
 }
 
 fn sighup_lift(o: &mut Obs) {
-    sub(&mut o.facts, "after SIGHUP: signal Some(1)", "after SIGHUP: running");
+    sub(
+        &mut o.facts,
+        "after SIGHUP: signal Some(1)",
+        "after SIGHUP: running",
+    );
     o.log = vec![
         "NOTICE Reloading config file ({DIR}/tinyproxy.conf)".into(),
         "INFO Added address [127.0.0.1] to listen addresses.".into(),
@@ -180,15 +205,22 @@ fn sigterm(c: &mut Ctx) {
 
 /// We also report how the drain of open connections ended.
 fn sigterm_lift(o: &mut Obs) {
-    o.log.push("NOTICE Drain finished: no connection cut.".into());
+    o.log
+        .push("NOTICE Drain finished: no connection cut.".into());
 }
 
 /// LogLevel Notice: no CONNECT/INFO lines per request.
 fn loglevel_notice(c: &mut Ctx) {
     c.origin();
-    c.start_marker("LogLevel Notice\nAllow 127.0.0.1", "Reloading config file finished");
+    c.start_marker(
+        "LogLevel Notice\nAllow 127.0.0.1",
+        "Reloading config file finished",
+    );
     c.exchange("GET http://127.0.0.1:{ORIGIN}/n HTTP/1.1\r\n\r\n");
-    c.exchange_from("127.0.0.2", "GET http://127.0.0.1:{ORIGIN}/n HTTP/1.0\r\n\r\n");
+    c.exchange_from(
+        "127.0.0.2",
+        "GET http://127.0.0.1:{ORIGIN}/n HTTP/1.0\r\n\r\n",
+    );
 }
 
 /// Besides the 1.11.2+ reload line, we warn once when no Allow/Deny rule
@@ -200,4 +232,42 @@ fn directives_lift(o: &mut Obs) {
         "WARNING Invalid idle time setting. Only values greater than zero are allowed. Therefore setting idle timeout to 600 seconds.",
         "WARNING No valid Allow/Deny rule: every client will be denied access (as tinyproxy does)",
     );
+}
+
+/// PidFile: written with the process id while running; removed at a
+/// clean SIGTERM exit.
+fn pidfile(c: &mut Ctx) {
+    c.start("PidFile \"{DIR}/tp.pid\"");
+    let text = std::fs::read_to_string(c.path("tp.pid")).unwrap_or_default();
+    let pid = c.pid().map(|p| format!("{p}\n")).unwrap_or_default();
+    c.fact(format!("pid file holds our pid: {}", text == pid));
+    c.signal(libc::SIGTERM);
+    let status = c.wait_exit();
+    c.fact(format!("after SIGTERM: {status}"));
+    c.fact(format!("pid file left: {}", c.path("tp.pid").exists()));
+}
+
+/// §11.18: MaxClients 1 — a second client waits in the backlog until the
+/// first connection ends; no 503.
+fn maxclients(c: &mut Ctx) {
+    c.origin();
+    c.start("MaxClients 1\nTimeout 5");
+    let mut first = c.conn(None);
+    first.send(
+        c.expand("CONNECT 127.0.0.1:{ORIGIN} HTTP/1.0\r\n\r\n")
+            .as_bytes(),
+    );
+    first.read_head();
+    c.settle_for(std::time::Duration::from_millis(150));
+    let mut second = c.conn(None);
+    second.send(
+        c.expand("GET http://127.0.0.1:{ORIGIN}/second HTTP/1.1\r\n\r\n")
+            .as_bytes(),
+    );
+    c.wait_log("Maximum number of connections reached");
+    first.finish();
+    c.record(&first);
+    second.read_response();
+    second.finish();
+    c.record(&second);
 }

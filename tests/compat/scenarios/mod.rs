@@ -47,11 +47,6 @@ pub fn insert_after(log: &mut Vec<String>, after: &str, line: &str) {
     log.insert(i, line.to_string());
 }
 
-/// Remove every line equal to `line`.
-pub fn remove(log: &mut Vec<String>, line: &str) {
-    log.retain(|l| l != line);
-}
-
 /// Shorthand for a scenario.
 pub fn same(name: &'static str, run: fn(&mut crate::harness::Ctx)) -> Scenario {
     Scenario {

@@ -15,6 +15,7 @@ pub fn scenarios() -> Vec<Scenario> {
         same("filter_urls", filter_urls),
         same("filter_default_deny", filter_default_deny),
         same("filter_fnmatch", filter_fnmatch),
+        same("filter_case_sensitive", filter_case_sensitive),
     ]
 }
 
@@ -24,7 +25,10 @@ fn builtin(c: &mut Ctx) {
     c.start("Deny 127.0.0.2\nAllow 127.0.0.1");
     c.exchange("GET http://127.0.0.1:{ORIGIN}/ HTTP/1.1\r\n\r\n");
     c.exchange("GARBAGE\r\n\r\n");
-    c.exchange_from("127.0.0.2", "GET http://127.0.0.1:{ORIGIN}/ HTTP/1.0\r\n\r\n");
+    c.exchange_from(
+        "127.0.0.2",
+        "GET http://127.0.0.1:{ORIGIN}/ HTTP/1.0\r\n\r\n",
+    );
     c.exchange("GET http://tinyproxy.stats/ HTTP/1.1\r\nHost: tinyproxy.stats\r\n\r\n");
 }
 
@@ -94,4 +98,13 @@ fn filter_fnmatch(c: &mut Ctx) {
     c.start("Filter \"{DIR}/filter\"\nFilterType fnmatch");
     c.exchange("GET http://localhost:{ORIGIN}/f HTTP/1.1\r\n\r\n");
     c.exchange("GET http://LOCALHOST:{ORIGIN}/f HTTP/1.1\r\n\r\n");
+}
+
+/// FilterCaseSensitive: `LOCALHOST` no longer matches `^localhost$`.
+fn filter_case_sensitive(c: &mut Ctx) {
+    c.origin();
+    c.file("filter", "^localhost$\n");
+    c.start("Filter \"{DIR}/filter\"\nFilterCaseSensitive Yes");
+    c.exchange("GET http://localhost:{ORIGIN}/a HTTP/1.1\r\n\r\n");
+    c.exchange("GET http://LOCALHOST:{ORIGIN}/b HTTP/1.1\r\n\r\n");
 }

@@ -17,7 +17,8 @@ pub fn scenarios() -> Vec<Scenario> {
     ]
 }
 
-const CONF: &str = "ViaProxyName \"tp-g\"\nReversePath \"/ex/\" \"http://127.0.0.1:{ORIGIN}/real/\"\n\
+const CONF: &str =
+    "ViaProxyName \"tp-g\"\nReversePath \"/ex/\" \"http://127.0.0.1:{ORIGIN}/real/\"\n\
 ReversePath \"/noslash\" \"http://127.0.0.1:{ORIGIN}/ns/\"\nReverseOnly Yes\nReverseMagic Yes\n\
 ReverseBaseURL \"http://127.0.0.1:{PROXY}/\"";
 

@@ -12,6 +12,7 @@ pub fn scenarios() -> Vec<Scenario> {
         differs("acl_first_match_wins", "keep-alive", close_added, acl_order),
         same("acl_invalid_only_rule_denies_all", acl_invalid_only),
         same("acl_ipv4_mask_cve_2011_1499", acl_cve_2011_1499),
+        same("acl_ipv6_listen_and_allow", acl_ipv6),
         differs(
             "loop_request_to_proxy_itself",
             "keep-alive",
@@ -20,24 +21,54 @@ pub fn scenarios() -> Vec<Scenario> {
         ),
         same("bind_outgoing_address", bind_outgoing),
         same("bindsame_outgoing_address", bindsame),
-        differs("sec_port_overflow_get", "url-port-overflow-400", overflow_get_lift, overflow_get),
+        differs(
+            "sec_port_overflow_get",
+            "url-port-overflow-400",
+            overflow_get_lift,
+            overflow_get,
+        ),
         differs(
             "sec_port_overflow_connect",
             "url-port-overflow-400",
             overflow_connect_lift,
             overflow_connect,
         ),
-        differs("sec_cl_te_smuggling", "smuggling-400", smuggling_lift, cl_te),
-        differs("sec_duplicate_content_length", "smuggling-400", smuggling_lift, dup_cl),
-        differs("sec_te_chunked_capitalised", "te-case-insensitive", te_case_lift, te_capital),
-        differs("sec_chunk_size_negative", "smuggling-400", chunk_negative_lift, chunk_negative),
+        differs(
+            "sec_cl_te_smuggling",
+            "smuggling-400",
+            smuggling_lift,
+            cl_te,
+        ),
+        differs(
+            "sec_duplicate_content_length",
+            "smuggling-400",
+            smuggling_lift,
+            dup_cl,
+        ),
+        differs(
+            "sec_te_chunked_capitalised",
+            "te-case-insensitive",
+            te_case_lift,
+            te_capital,
+        ),
+        differs(
+            "sec_chunk_size_negative",
+            "smuggling-400",
+            chunk_negative_lift,
+            chunk_negative,
+        ),
         differs(
             "sec_space_before_colon",
             "smuggling-400",
             space_colon_lift,
             space_before_colon,
         ),
-        differs("sec_log_control_characters", "log-escape", log_escape_lift, log_control),
+        differs(
+            "sec_log_control_characters",
+            "log-escape",
+            log_escape_lift,
+            log_control,
+        ),
     ]
 }
 
@@ -73,6 +104,23 @@ fn acl_cve_2011_1499(c: &mut Ctx) {
     c.exchange("GET http://127.0.0.1:{ORIGIN}/ HTTP/1.0\r\n\r\n");
 }
 
+/// §11.13: `Listen ::1` + `Listen 127.0.0.1`, `Allow ::1`: a client over
+/// ::1 is served, one over 127.0.0.1 is denied.
+fn acl_ipv6(c: &mut Ctx) {
+    c.origin();
+    let text = "Port {PROXY}\nListen ::1\nListen 127.0.0.1\nLogFile \"{DIR}/proxy.log\"\nAllow ::1\nViaProxyName \"vp\"\n";
+    c.start_full(text, crate::harness::MAIN_LOOP);
+    let mut conn = crate::client::Conn::open_to("::1", c.port).expect("connect ::1");
+    conn.send(
+        c.expand("GET http://127.0.0.1:{ORIGIN}/v6 HTTP/1.1\r\n\r\n")
+            .as_bytes(),
+    );
+    conn.read_response();
+    conn.finish();
+    c.record(&conn);
+    c.exchange("GET http://127.0.0.1:{ORIGIN}/v4 HTTP/1.1\r\n\r\n");
+}
+
 /// §11.14: a request to the proxy's own port comes back from the Bind
 /// address and is refused with 400; the outer connection relays it.
 fn loop_prevention(c: &mut Ctx) {
@@ -94,7 +142,10 @@ fn bindsame(c: &mut Ctx) {
     let text = "Port {PROXY}\nListen 127.0.0.4\nLogFile \"{DIR}/proxy.log\"\nBindSame Yes\nViaProxyName \"vp\"\n";
     c.start_full(text, crate::harness::MAIN_LOOP);
     let mut conn = crate::client::Conn::open_to("127.0.0.4", c.port).expect("connect");
-    conn.send(c.expand("GET http://127.0.0.1:{ORIGIN}/bs HTTP/1.1\r\n\r\n").as_bytes());
+    conn.send(
+        c.expand("GET http://127.0.0.1:{ORIGIN}/bs HTTP/1.1\r\n\r\n")
+            .as_bytes(),
+    );
     conn.read_response();
     conn.finish();
     c.record(&conn);
@@ -129,7 +180,8 @@ fn overflow_get_lift(o: &mut Obs) {
     o.client = vec![bad_request_page(0)];
     o.origin.clear();
     o.log.truncate(2);
-    o.log.push("ERROR process_request: Bad Request on file descriptor N".into());
+    o.log
+        .push("ERROR process_request: Bad Request on file descriptor N".into());
 }
 
 fn overflow_connect(c: &mut Ctx) {
@@ -137,7 +189,10 @@ fn overflow_connect(c: &mut Ctx) {
     c.mask(u32::from(o) + 65536, "{ORIGIN+65536}");
     c.start("ConnectPort {ORIGIN}");
     let mut conn = c.conn(None);
-    conn.send(c.expand("CONNECT 127.0.0.1:{ORIGIN+65536} HTTP/1.0\r\n\r\n").as_bytes());
+    conn.send(
+        c.expand("CONNECT 127.0.0.1:{ORIGIN+65536} HTTP/1.0\r\n\r\n")
+            .as_bytes(),
+    );
     conn.read_head();
     conn.send(b"GET /x HTTP/1.0\r\n\r\n");
     conn.read_response();
@@ -197,9 +252,8 @@ fn te_case_lift(o: &mut Obs) {
         "POST /te HTTP/1.1\r\nHost: 127.0.0.1:{ORIGIN}\r\nConnection: close\r\nVia: 1.1 vp (tinyproxy)\r\nTransfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n".into(),
     ];
     o.log.truncate(6);
-    o.log.push(
-        "INFO Closed connection between local client (fd:N) and remote client (fd:N)".into(),
-    );
+    o.log
+        .push("INFO Closed connection between local client (fd:N) and remote client (fd:N)".into());
 }
 
 /// CVE-2026-3945: a negative chunk size.
@@ -219,10 +273,10 @@ fn chunk_negative_lift(o: &mut Obs) {
         *r = r.replace("\r\n\r\n-2\r\n", "\r\n\r\n");
     }
     o.log.pop();
-    o.log.push("WARNING Could not retrieve request entity: malformed chunk".into());
-    o.log.push(
-        "INFO Closed connection between local client (fd:N) and remote client (fd:N)".into(),
-    );
+    o.log
+        .push("WARNING Could not retrieve request entity: malformed chunk".into());
+    o.log
+        .push("INFO Closed connection between local client (fd:N) and remote client (fd:N)".into());
 }
 
 /// Control characters in a logged request line.
@@ -242,9 +296,7 @@ fn log_escape_lift(o: &mut Obs) {
 fn space_before_colon(c: &mut Ctx) {
     c.origin();
     c.start("");
-    c.exchange(
-        "POST http://127.0.0.1:{ORIGIN}/sp HTTP/1.1\r\nContent-Length : 5\r\n\r\nhello",
-    );
+    c.exchange("POST http://127.0.0.1:{ORIGIN}/sp HTTP/1.1\r\nContent-Length : 5\r\n\r\nhello");
 }
 
 /// RFC 9112 §5.1: whitespace before the colon is rejected with 400.
@@ -255,5 +307,6 @@ fn space_colon_lift(o: &mut Obs) {
     )];
     o.origin.clear();
     o.log.truncate(2);
-    o.log.push("WARNING Could not retrieve all the headers from the client".into());
+    o.log
+        .push("WARNING Could not retrieve all the headers from the client".into());
 }

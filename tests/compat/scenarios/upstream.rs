@@ -11,7 +11,12 @@ pub fn scenarios() -> Vec<Scenario> {
     vec![
         same("up_http_credentials_get", http_credentials_get),
         same("up_http_connect", http_connect),
-        differs("up_http_default_http10", "keep-alive", close_added, http_default_http10),
+        differs(
+            "up_http_default_http10",
+            "keep-alive",
+            close_added,
+            http_default_http10,
+        ),
         same("up_socks5_credentials", socks5_credentials),
         same("up_socks5_no_auth_connect", socks5_connect),
         same("up_socks4a", socks4a),
@@ -59,7 +64,9 @@ fn http_default_http10(c: &mut Ctx) {
 
 fn socks5_credentials(c: &mut Ctx) {
     c.upstream(Peer::socks5());
-    c.start("ViaProxyName \"tp-d\"\nUpstream socks5 user5:pass5@127.0.0.1:{UP} \".viasocks5.test\"");
+    c.start(
+        "ViaProxyName \"tp-d\"\nUpstream socks5 user5:pass5@127.0.0.1:{UP} \".viasocks5.test\"",
+    );
     c.exchange("GET http://a.viasocks5.test:8080/s5 HTTP/1.1\r\n\r\n");
 }
 
