@@ -68,7 +68,10 @@ ensure_source_tools || { echo "tinyproxy-suite: SKIP: cannot install dpkg-dev"; 
 ensure_deb_src
 src=${TINYPROXY_SRC:-}
 if [ -z "$src" ]; then
-  if ! (cd "$work" && apt-get source -qq tinyproxy >"$work/apt-source.log" 2>&1); then
+  # A stale package list may lack the deb-src index: update once, retry.
+  if ! (cd "$work" && apt-get source -qq tinyproxy >"$work/apt-source.log" 2>&1) \
+    && ! ($SUDO apt-get update -qq >/dev/null 2>&1 \
+      && cd "$work" && apt-get source -qq tinyproxy >"$work/apt-source.log" 2>&1); then
     echo "tinyproxy-suite: SKIP: apt-get source tinyproxy failed:"; tail -3 "$work/apt-source.log"
     exit 77
   fi
