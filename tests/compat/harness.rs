@@ -89,7 +89,11 @@ impl Ctx {
     }
 
     pub fn origin_with(&mut self, f: impl Fn(&[u8]) -> Reply + Send + Sync + 'static) -> u16 {
-        let p = Peer::http(f);
+        self.origin_peer(Peer::http(f))
+    }
+
+    /// Use `p` as the next origin (e.g. `Peer::silent()`, `Peer::http_v6`).
+    pub fn origin_peer(&mut self, p: Peer) -> u16 {
         let n = self.origins.len();
         let tok = if n == 0 {
             "{ORIGIN}".into()
@@ -270,6 +274,19 @@ impl Ctx {
     pub fn exchange_from(&mut self, from: &str, req: &str) -> String {
         let ip: IpAddr = from.parse().expect("ip");
         self.exchange_bytes(self.expand(req).as_bytes(), Some(ip))
+    }
+
+    /// A HEAD request: the response has a head only, whatever its
+    /// Content-Length says.
+    pub fn exchange_head(&mut self, req: &str) -> String {
+        let mut c = self.conn(None);
+        c.send(self.expand(req).as_bytes());
+        c.read_head();
+        c.finish();
+        let t = c.transcript();
+        self.obs.client.push(t.clone());
+        self.settle_for(Duration::from_millis(120));
+        t
     }
 
     pub fn exchange_bytes(&mut self, req: &[u8], from: Option<IpAddr>) -> String {

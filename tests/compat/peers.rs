@@ -52,13 +52,35 @@ impl Peer {
     /// An HTTP origin (or HTTP upstream proxy) answering with `respond`.
     pub fn http(respond: impl Fn(&[u8]) -> Reply + Send + Sync + 'static) -> Peer {
         let r: Responder = Arc::new(respond);
-        Peer::spawn(move |s, seen| serve_http(s, &r, seen))
+        Peer::spawn("127.0.0.1:0", move |s, seen| serve_http(s, &r, seen))
+    }
+
+    /// An HTTP origin on `[::1]`.
+    pub fn http_v6(respond: impl Fn(&[u8]) -> Reply + Send + Sync + 'static) -> Peer {
+        let r: Responder = Arc::new(respond);
+        Peer::spawn("[::1]:0", move |s, seen| serve_http(s, &r, seen))
+    }
+
+    /// An origin that records the request and then sends nothing until
+    /// the proxy gives up (or its own read deadline passes).
+    pub fn silent() -> Peer {
+        Peer::spawn("127.0.0.1:0", |s, seen| {
+            let Ok(read_half) = s.try_clone() else { return };
+            let mut r = BufReader::new(read_half);
+            if let Some(msg) = read_message(&mut r) {
+                seen.lock()
+                    .expect("lock")
+                    .push(String::from_utf8_lossy(&msg).into_owned());
+            }
+            let mut sink = [0u8; 1024];
+            while matches!(r.read(&mut sink), Ok(n) if n > 0) {}
+        })
     }
 
     /// A SOCKS5 proxy (with or without user/pass) whose tunnel leads to an
     /// origin answering with `fixed_ok`.
     pub fn socks5() -> Peer {
-        Peer::spawn(|s, seen| {
+        Peer::spawn("127.0.0.1:0", |s, seen| {
             if let Some(s) = socks5_handshake(s, seen) {
                 serve_http(s, &(Arc::new(fixed_ok) as Responder), seen);
             }
@@ -67,15 +89,15 @@ impl Peer {
 
     /// A SOCKS4a proxy, same idea.
     pub fn socks4() -> Peer {
-        Peer::spawn(|s, seen| {
+        Peer::spawn("127.0.0.1:0", |s, seen| {
             if let Some(s) = socks4_handshake(s, seen) {
                 serve_http(s, &(Arc::new(fixed_ok) as Responder), seen);
             }
         })
     }
 
-    fn spawn(handle: impl Fn(TcpStream, &Record) + Send + Sync + 'static) -> Peer {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind peer");
+    fn spawn(at: &str, handle: impl Fn(TcpStream, &Record) + Send + Sync + 'static) -> Peer {
+        let l = TcpListener::bind(at).expect("bind peer");
         let port = l.local_addr().expect("addr").port();
         let seen: Record = Arc::default();
         let peers: Record = Arc::default();

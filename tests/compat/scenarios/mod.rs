@@ -8,6 +8,7 @@ mod errors;
 mod headers;
 mod http;
 mod lifecycle;
+mod origin;
 mod pages;
 mod reverse;
 mod security;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<Scenario> {
     v.extend(security::scenarios());
     v.extend(config::scenarios());
     v.extend(lifecycle::scenarios());
+    v.extend(origin::scenarios());
     v
 }
 
