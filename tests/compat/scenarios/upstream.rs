@@ -4,6 +4,7 @@
 
 use super::{close_added, differs, same};
 use crate::harness::Ctx;
+use crate::obs::Obs;
 use crate::peers::{Peer, Reply};
 use crate::Scenario;
 
@@ -23,6 +24,12 @@ pub fn scenarios() -> Vec<Scenario> {
         same("up_none_ip_direct", none_ip_direct),
         same("up_last_site_rule_wins", last_rule_wins),
         same("up_unreachable_502", unreachable),
+        differs(
+            "up_type_upper_case",
+            "upstream-type-case",
+            type_case_lift,
+            type_upper_case,
+        ),
     ]
 }
 
@@ -110,4 +117,58 @@ fn last_rule_wins(c: &mut Ctx) {
 fn unreachable(c: &mut Ctx) {
     c.start("Upstream http 127.0.0.1:1 \".dead.test\"");
     c.exchange("GET http://x.dead.test/ HTTP/1.1\r\n\r\n");
+}
+
+/// `Upstream HTTP ...`: tinyproxy 1.11 matches the type case-insensitively
+/// but looks it up case-sensitively, so the rule silently becomes `none`
+/// (go direct). The target is `localhost`, so going direct stays local.
+fn type_upper_case(c: &mut Ctx) {
+    c.origin();
+    c.upstream(Peer::http(upstream_echo));
+    c.start("Upstream HTTP 127.0.0.1:{UP} \"localhost\"");
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    c.mask(host.trim(), "{HOSTNAME}");
+    c.observe_startup();
+    c.exchange("GET http://localhost:{ORIGIN}/u HTTP/1.1\r\n\r\n");
+}
+
+/// We read the type case-insensitively (with a warning) and use the
+/// HTTP upstream; tinyproxy went direct.
+fn type_case_lift(o: &mut Obs) {
+    super::sub(
+        &mut o.log,
+        "NOTICE Reloading config file",
+        "NOTICE Reloading config file ({DIR}/tinyproxy.conf)",
+    );
+    super::sub(
+        &mut o.log,
+        "NOTICE Reloading config file ({DIR}/tinyproxy.conf) finished",
+        "NOTICE Reloading config file finished",
+    );
+    for l in o.log.iter_mut() {
+        let new = match l.as_str() {
+            "INFO Added upstream none for localhost" => "INFO Added upstream http 127.0.0.1:{UP} for localhost",
+            "INFO No upstream proxy for localhost" => "INFO Found upstream proxy http 127.0.0.1:{UP} for localhost",
+            "INFO opensock: opening connection to localhost:{ORIGIN}" => "INFO opensock: opening connection to 127.0.0.1:{UP}",
+            "INFO opensock: getaddrinfo returned for localhost:{ORIGIN}" => "INFO opensock: getaddrinfo returned for 127.0.0.1:{UP}",
+            "CONNECT Established connection to host \"localhost\" using file descriptor N." => "CONNECT Established connection to upstream proxy \"127.0.0.1\" using file descriptor N.",
+            _ => continue,
+        };
+        *l = new.to_string();
+    }
+    super::insert_after(
+        &mut o.log,
+        "INFO Added address [127.0.0.1] to listen addresses.",
+        "WARNING line 4: upstream type \"HTTP\" is read as \"http\" (tinyproxy 1.11 turns it into a \"none\" rule)",
+    );
+    o.client = vec![
+        "HTTP/1.1 200 OK\r\nVia: 1.1 {HOSTNAME} (tinyproxy)\r\nContent-Length: 9\r\n\r\nupstream\n"
+            .into(),
+    ];
+    o.upstream = o
+        .origin
+        .iter()
+        .map(|r| r.replace("GET /u ", "GET http://localhost:{ORIGIN}/u "))
+        .collect();
+    o.origin.clear();
 }
