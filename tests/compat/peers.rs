@@ -1,0 +1,266 @@
+//! Loopback peers the proxies talk to: a recording origin (also used as a
+//! fake HTTP upstream proxy) and fake SOCKS4a/SOCKS5 upstreams that record
+//! the exact negotiation bytes and then act as the origin.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Per-read deadline of the peers; scenarios finish well within it.
+pub const PEER_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// An answer to one received message.
+pub struct Reply {
+    pub bytes: Vec<u8>,
+    /// Keep reading further messages on the same connection (CONNECT).
+    pub keep_open: bool,
+}
+
+impl Reply {
+    pub fn close(bytes: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            bytes: bytes.into(),
+            keep_open: false,
+        }
+    }
+}
+
+type Responder = Arc<dyn Fn(&[u8]) -> Reply + Send + Sync>;
+
+/// Shared record of what a peer received, in arrival order.
+pub type Record = Arc<Mutex<Vec<String>>>;
+
+/// The default origin answer: a fixed small body, framed.
+pub fn fixed_ok(_req: &[u8]) -> Reply {
+    Reply::close(
+        "HTTP/1.1 200 OK\r\nServer: origin\r\nContent-Type: text/plain\r\n\
+         Content-Length: 10\r\nConnection: close\r\n\r\norigin-ok\n",
+    )
+}
+
+/// A recording peer on a free loopback port; the accept thread ends when
+/// the test process does (it only ever serves loopback).
+pub struct Peer {
+    pub port: u16,
+    pub seen: Record,
+    /// Source IP of each accepted connection.
+    pub peers: Record,
+}
+
+impl Peer {
+    /// An HTTP origin (or HTTP upstream proxy) answering with `respond`.
+    pub fn http(respond: impl Fn(&[u8]) -> Reply + Send + Sync + 'static) -> Peer {
+        let r: Responder = Arc::new(respond);
+        Peer::spawn("127.0.0.1:0", move |s, seen| serve_http(s, &r, seen))
+    }
+
+    /// An HTTP origin on `[::1]`.
+    pub fn http_v6(respond: impl Fn(&[u8]) -> Reply + Send + Sync + 'static) -> Peer {
+        let r: Responder = Arc::new(respond);
+        Peer::spawn("[::1]:0", move |s, seen| serve_http(s, &r, seen))
+    }
+
+    /// An origin that records the request and then sends nothing until
+    /// the proxy gives up (or its own read deadline passes).
+    pub fn silent() -> Peer {
+        Peer::spawn("127.0.0.1:0", |s, seen| {
+            let Ok(read_half) = s.try_clone() else { return };
+            let mut r = BufReader::new(read_half);
+            if let Some(msg) = read_message(&mut r) {
+                seen.lock()
+                    .expect("lock")
+                    .push(String::from_utf8_lossy(&msg).into_owned());
+            }
+            let mut sink = [0u8; 1024];
+            while matches!(r.read(&mut sink), Ok(n) if n > 0) {}
+        })
+    }
+
+    /// A SOCKS5 proxy (with or without user/pass) whose tunnel leads to an
+    /// origin answering with `fixed_ok`.
+    pub fn socks5() -> Peer {
+        Peer::spawn("127.0.0.1:0", |s, seen| {
+            if let Some(s) = socks5_handshake(s, seen) {
+                serve_http(s, &(Arc::new(fixed_ok) as Responder), seen);
+            }
+        })
+    }
+
+    /// A SOCKS4a proxy, same idea.
+    pub fn socks4() -> Peer {
+        Peer::spawn("127.0.0.1:0", |s, seen| {
+            if let Some(s) = socks4_handshake(s, seen) {
+                serve_http(s, &(Arc::new(fixed_ok) as Responder), seen);
+            }
+        })
+    }
+
+    fn spawn(at: &str, handle: impl Fn(TcpStream, &Record) + Send + Sync + 'static) -> Peer {
+        let l = TcpListener::bind(at).expect("bind peer");
+        let port = l.local_addr().expect("addr").port();
+        let seen: Record = Arc::default();
+        let peers: Record = Arc::default();
+        let (seen2, peers2) = (Arc::clone(&seen), Arc::clone(&peers));
+        let handle = Arc::new(handle);
+        std::thread::spawn(move || {
+            for s in l.incoming() {
+                let Ok(s) = s else { continue };
+                if let Ok(a) = s.peer_addr() {
+                    peers2.lock().expect("lock").push(a.ip().to_string());
+                }
+                let _ = s.set_read_timeout(Some(PEER_TIMEOUT));
+                let (seen, handle) = (Arc::clone(&seen2), Arc::clone(&handle));
+                std::thread::spawn(move || handle(s, &seen));
+            }
+        });
+        Peer { port, seen, peers }
+    }
+
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+fn serve_http(s: TcpStream, respond: &Responder, seen: &Record) {
+    let Ok(read_half) = s.try_clone() else { return };
+    let mut r = BufReader::new(read_half);
+    let mut w = s;
+    for _ in 0..8 {
+        let Some(msg) = read_message(&mut r) else {
+            return;
+        };
+        seen.lock()
+            .expect("lock")
+            .push(String::from_utf8_lossy(&msg).into_owned());
+        let reply = respond(&msg);
+        if w.write_all(&reply.bytes).is_err() || !reply.keep_open {
+            break;
+        }
+    }
+    let _ = w.shutdown(Shutdown::Write);
+    // Drain until the proxy closes, so it never sees a reset.
+    let mut sink = [0u8; 1024];
+    while matches!(r.read(&mut sink), Ok(n) if n > 0) {}
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn socks5_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
+    let mut head = [0u8; 2];
+    s.read_exact(&mut head).ok()?;
+    let mut methods = vec![0u8; head[1] as usize];
+    s.read_exact(&mut methods).ok()?;
+    let greeting = [&head[..], &methods[..]].concat();
+    seen.lock()
+        .expect("lock")
+        .push(format!("socks5 greeting {}", hex(&greeting)));
+    if methods.contains(&2) {
+        s.write_all(&[5, 2]).ok()?;
+        let mut v = [0u8; 2];
+        s.read_exact(&mut v).ok()?;
+        let mut user = vec![0u8; v[1] as usize];
+        s.read_exact(&mut user).ok()?;
+        let mut pl = [0u8; 1];
+        s.read_exact(&mut pl).ok()?;
+        let mut pass = vec![0u8; pl[0] as usize];
+        s.read_exact(&mut pass).ok()?;
+        seen.lock().expect("lock").push(format!(
+            "socks5 auth {} {}",
+            String::from_utf8_lossy(&user),
+            String::from_utf8_lossy(&pass)
+        ));
+        s.write_all(&[1, 0]).ok()?;
+    } else {
+        s.write_all(&[5, 0]).ok()?;
+    }
+    let mut req = [0u8; 5];
+    s.read_exact(&mut req).ok()?;
+    let mut rest = vec![0u8; req[4] as usize + 2];
+    s.read_exact(&mut rest).ok()?;
+    seen.lock().expect("lock").push(format!(
+        "socks5 connect {}",
+        hex(&[&req[..], &rest[..]].concat())
+    ));
+    s.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 80]).ok()?;
+    Some(s)
+}
+
+fn socks4_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
+    let mut fixed = [0u8; 8];
+    s.read_exact(&mut fixed).ok()?;
+    let mut rest = Vec::new();
+    // user id, then (SOCKS4a) host name: two NUL-terminated strings.
+    let mut nuls = 0;
+    while nuls < 2 && rest.len() < 512 {
+        let mut b = [0u8; 1];
+        s.read_exact(&mut b).ok()?;
+        rest.push(b[0]);
+        if b[0] == 0 {
+            nuls += 1;
+        }
+    }
+    seen.lock().expect("lock").push(format!(
+        "socks4 request {}",
+        hex(&[&fixed[..], &rest[..]].concat())
+    ));
+    s.write_all(&[0, 0x5a, 0, 0, 0, 0, 0, 0]).ok()?;
+    Some(s)
+}
+
+/// Read one HTTP message: head, then a body framed by Content-Length or
+/// `chunked` (any case). `None` at a clean EOF before any byte.
+pub fn read_message(r: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut msg = Vec::new();
+    let mut cl = 0usize;
+    let mut chunked = false;
+    for _ in 0..20_000 {
+        let mut line = Vec::new();
+        if r.read_until(b'\n', &mut line).ok()? == 0 {
+            return (!msg.is_empty()).then_some(msg);
+        }
+        msg.extend_from_slice(&line);
+        let text = String::from_utf8_lossy(&line).to_ascii_lowercase();
+        if let Some(v) = text.strip_prefix("content-length:") {
+            cl = v.trim().parse().unwrap_or(0);
+        }
+        if text.starts_with("transfer-encoding:") && text.contains("chunked") {
+            chunked = true;
+        }
+        if line == b"\r\n" || line == b"\n" {
+            break;
+        }
+    }
+    if chunked {
+        for _ in 0..1000 {
+            let mut size = Vec::new();
+            if r.read_until(b'\n', &mut size).is_err() {
+                return Some(msg);
+            }
+            msg.extend_from_slice(&size);
+            let Ok(n) = usize::from_str_radix(String::from_utf8_lossy(&size).trim(), 16) else {
+                return Some(msg);
+            };
+            let mut data = vec![0u8; n.min(1 << 20) + 2];
+            if r.read_exact(&mut data).is_err() {
+                return Some(msg);
+            }
+            msg.extend_from_slice(&data);
+            if n == 0 {
+                return Some(msg);
+            }
+        }
+        return Some(msg);
+    }
+    let mut body = vec![0u8; cl.min(1 << 20)];
+    if r.read_exact(&mut body).is_err() {
+        return Some(msg);
+    }
+    msg.extend_from_slice(&body);
+    Some(msg)
+}

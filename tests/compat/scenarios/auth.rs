@@ -1,0 +1,134 @@
+//! BasicAuth (spec §6.9; transcript §11.15).
+
+use super::{differs, insert_after, same, sub};
+use crate::harness::Ctx;
+use crate::obs::Obs;
+use crate::Scenario;
+
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        same("auth_missing_407", missing),
+        differs("auth_wrong_password", "auth-407", wrong_lift, wrong),
+        differs(
+            "auth_scheme_upper_case",
+            "auth-scheme-case-insensitive",
+            upper_lift,
+            upper_scheme,
+        ),
+        same("auth_correct", correct),
+        same("auth_lower_case_scheme", lower_scheme),
+        same("auth_connect_missing_407", connect_missing),
+        same("auth_stathost_needs_authorization", stathost_no_auth),
+        same("auth_stathost_with_authorization", stathost_auth),
+    ]
+}
+
+const CONF: &str = "BasicAuth user pass\nViaProxyName \"tp-c\"";
+
+fn missing(c: &mut Ctx) {
+    c.origin();
+    c.start(CONF);
+    c.exchange("GET http://127.0.0.1:{ORIGIN}/a HTTP/1.1\r\n\r\n");
+}
+
+fn wrong(c: &mut Ctx) {
+    c.origin();
+    c.start(CONF);
+    c.exchange(
+        "GET http://127.0.0.1:{ORIGIN}/a HTTP/1.1\r\nProxy-Authorization: Basic dXNlcjp3cm9uZw==\r\n\r\n",
+    );
+}
+
+fn upper_scheme(c: &mut Ctx) {
+    c.origin();
+    c.start(CONF);
+    c.exchange(
+        "GET http://127.0.0.1:{ORIGIN}/a HTTP/1.1\r\nProxy-Authorization: BASIC dXNlcjpwYXNz\r\n\r\n",
+    );
+}
+
+/// 1.11.3: bad proxy credentials answer 407 + Proxy-Authenticate (1.11.1:
+/// 401 + WWW-Authenticate); 1.11.2+ logs `Failed auth attempt`.
+fn wrong_lift(o: &mut Obs) {
+    sub(
+        &mut o.client,
+        "HTTP/1.0 401 Unauthorized\r\n",
+        "HTTP/1.0 407 Proxy Authentication Required\r\n",
+    );
+    sub(
+        &mut o.client,
+        "WWW-Authenticate: Basic realm=\"Tinyproxy\"",
+        "Proxy-Authenticate: Basic realm=\"Tinyproxy\"",
+    );
+    sub(
+        &mut o.client,
+        "<title>401 Unauthorized</title>",
+        "<title>407 Proxy Authentication Required</title>",
+    );
+    sub(
+        &mut o.client,
+        "<h1>Unauthorized</h1>\n<p>The administrator of this proxy has not configured it to service requests from you.</p>",
+        "<h1>Proxy Authentication Required</h1>\n<p>This proxy requires authentication.</p>",
+    );
+    let req = o.log.get(1).cloned().unwrap_or_default();
+    insert_after(
+        &mut o.log,
+        &req,
+        "INFO Failed auth attempt (file descriptor: N), ip 127.0.0.1",
+    );
+}
+
+fn correct(c: &mut Ctx) {
+    c.origin();
+    c.start(&format!(
+        "{CONF}\nXTinyproxy Yes\nAddHeader \"X-Added\" \"added value\""
+    ));
+    c.exchange(
+        "GET http://127.0.0.1:{ORIGIN}/a HTTP/1.1\r\nProxy-Authorization: Basic dXNlcjpwYXNz\r\nUser-Agent: client-ua\r\n\r\n",
+    );
+}
+
+fn lower_scheme(c: &mut Ctx) {
+    c.origin();
+    c.start(CONF);
+    c.exchange(
+        "GET http://127.0.0.1:{ORIGIN}/a HTTP/1.1\r\nProxy-Authorization: basic dXNlcjpwYXNz\r\n\r\n",
+    );
+}
+
+fn connect_missing(c: &mut Ctx) {
+    c.origin();
+    c.start(CONF);
+    c.exchange("CONNECT 127.0.0.1:{ORIGIN} HTTP/1.1\r\n\r\n");
+}
+
+/// §11.15: origin-form `Host: tinyproxy.stats` without Authorization →
+/// 401 + WWW-Authenticate (the browser-facing stathost exception).
+fn stathost_no_auth(c: &mut Ctx) {
+    c.start(CONF);
+    c.exchange("GET / HTTP/1.1\r\nHost: tinyproxy.stats\r\n\r\n");
+}
+
+fn stathost_auth(c: &mut Ctx) {
+    c.start(CONF);
+    c.exchange(
+        "GET / HTTP/1.1\r\nHost: tinyproxy.stats\r\nAuthorization: Basic dXNlcjpwYXNz\r\n\r\n",
+    );
+}
+
+/// RFC 7617: the scheme name is case-insensitive, so `BASIC` with good
+/// credentials is accepted and proxied (tinyproxy: 401).
+fn upper_lift(o: &mut Obs) {
+    o.client = vec!["HTTP/1.1 200 OK\r\nVia: 1.1 tp-c (tinyproxy)\r\nServer: origin\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\norigin-ok\n".into()];
+    o.origin = vec!["GET /a HTTP/1.1\r\nHost: 127.0.0.1:{ORIGIN}\r\nConnection: close\r\nVia: 1.1 tp-c (tinyproxy)\r\n\r\n".into()];
+    o.log.truncate(2);
+    for l in [
+        "INFO No upstream proxy for 127.0.0.1",
+        "INFO opensock: opening connection to 127.0.0.1:{ORIGIN}",
+        "INFO opensock: getaddrinfo returned for 127.0.0.1:{ORIGIN}",
+        "CONNECT Established connection to host \"127.0.0.1\" using file descriptor N.",
+        "INFO Closed connection between local client (fd:N) and remote client (fd:N)",
+    ] {
+        o.log.push(l.into());
+    }
+}

@@ -1,0 +1,31 @@
+//! tinyproxy's own test suite (tests/scripts/run_tests.sh of the Debian
+//! source package) against our binary, through scripts/tinyproxy-suite.sh.
+//! Skipped, with the reason printed, when the source package cannot be
+//! fetched (no network or apt) or no network namespace can be made.
+
+use std::process::Command;
+
+/// Exit status of the script meaning "skipped".
+const SKIP: i32 = 77;
+
+pub fn run() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/tinyproxy-suite.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(crate::harness::OURS)
+        .output()
+        .expect("run scripts/tinyproxy-suite.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}{stderr}");
+    match out.status.code() {
+        Some(0) => {
+            assert!(
+                stdout.contains("0 errors"),
+                "suite passed without its summary"
+            );
+        }
+        Some(SKIP) => println!("tinyproxy's own suite skipped (see the reason above)"),
+        other => panic!("tinyproxy's own suite failed ({other:?}):\n{stdout}{stderr}"),
+    }
+}
