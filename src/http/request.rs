@@ -144,6 +144,10 @@ pub async fn read_header_lines<R: AsyncBufRead + Unpin>(
     let mut lines: Vec<Vec<u8>> = Vec::new();
     let mut total = 0usize;
     loop {
+        // Stop before reading past the limit, leaving the rest unread.
+        if lines.len() >= super::headers::MAX_HEADER_LINES {
+            return Err(HttpError::TooManyHeaders);
+        }
         let line = read_line(r, MAX_LINE)
             .await?
             .ok_or(HttpError::UnexpectedEof)?;
@@ -151,7 +155,7 @@ pub async fn read_header_lines<R: AsyncBufRead + Unpin>(
             return Ok(lines);
         }
         total += line.len() + 2;
-        if total > MAX_HEAD || lines.len() >= super::headers::MAX_HEADER_LINES {
+        if total > MAX_HEAD {
             return Err(HttpError::TooManyHeaders);
         }
         lines.push(line);

@@ -30,6 +30,8 @@ pub struct Client {
     pub served: u32,
     /// The origin connection kept from the previous request, if any.
     pub origin: Option<super::origin::OriginConn>,
+    /// End with a reset (RST) rather than a normal close.
+    pub reset_on_close: bool,
 }
 
 /// An IPv4-mapped IPv6 address as the IPv4 address it carries.
@@ -55,6 +57,7 @@ impl Client {
             local,
             served: 0,
             origin: None,
+            reset_on_close: false,
         })
     }
 
@@ -88,17 +91,29 @@ impl Client {
     /// Before answering a client whose request was not read (ACL denial,
     /// loop), read what it sends first so the close does not reset the
     /// answer away. tinyproxy waits up to Timeout; we cap that at 5 s.
-    pub async fn drain_request(&mut self, timeout: Duration) {
+    ///
+    /// `quiet_empty`: log nothing when nothing came (the ACL path); else
+    /// tinyproxy's `no entity`.
+    pub async fn drain_request(&mut self, timeout: Duration, quiet_empty: bool) {
         let mut buf = [0u8; 2048];
         let wait = timeout.min(DRAIN_LIMIT);
-        if let Ok(Ok(n)) = tokio::time::timeout(wait, self.rd.read(&mut buf)).await {
-            if n > 0 {
-                crate::log_msg!(
-                    crate::log::Level::Info,
-                    "Read request entity of {} bytes",
-                    n
-                );
-            }
+        match tokio::time::timeout(wait, self.rd.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => crate::log_msg!(
+                crate::log::Level::Info,
+                "Read request entity of {} bytes",
+                n
+            ),
+            _ if !quiet_empty => crate::log_msg!(crate::log::Level::Info, "no entity"),
+            _ => {}
+        }
+    }
+
+    /// Close with a reset instead of a FIN, as tinyproxy does after an
+    /// over-long request line.
+    pub fn reset(self) {
+        if let Ok((stream, _)) = self.into_stream() {
+            // Linger 0: close() resets at once, it never blocks.
+            let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
         }
     }
 }

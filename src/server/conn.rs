@@ -47,7 +47,7 @@ pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
             fd,
             client.ip_text
         );
-        client.drain_request(cfg.timeout).await;
+        client.drain_request(cfg.timeout, true).await;
         client
             .send_error(cfg, ErrorKind::ProxyLoop, ErrorInfo::default())
             .await;
@@ -60,7 +60,7 @@ pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
             client.ip_text
         );
         pages::stats().inc_denied();
-        client.drain_request(cfg.timeout).await;
+        client.drain_request(cfg.timeout, true).await;
         client
             .send_error(cfg, ErrorKind::AccessDenied, ErrorInfo::default())
             .await;
@@ -69,7 +69,12 @@ pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
     loop {
         match serve_one(&mut client, &gen).await {
             Next::KeepAlive => client.served += 1,
-            Next::Close => return,
+            Next::Close => {
+                if client.reset_on_close {
+                    client.reset();
+                }
+                return;
+            }
             Next::Tunnel(server) => {
                 super::connect::run_tunnel(client, server, cfg).await;
                 return;

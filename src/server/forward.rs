@@ -285,6 +285,13 @@ impl Failure {
                 client
                     .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
                     .await;
+                log_msg!(
+                    Level::Info,
+                    "process_server_headers failed: Success. host \"{}\" using file descriptor {}.",
+                    host,
+                    server_fd
+                );
+                return Next::Close;
             }
         }
         closed(client, server_fd)

@@ -160,9 +160,10 @@ fn bind_source(
     addr: SocketAddr,
     local: Option<IpAddr>,
 ) -> io::Result<()> {
-    let candidates: Vec<IpAddr> = match (cfg.bind_same, local) {
-        (true, Some(ip)) => vec![ip],
-        _ => cfg.bind.iter().map(|b| b.ip).collect(),
+    let (candidates, say): (Vec<IpAddr>, bool) = match (cfg.bind_same, local) {
+        // tinyproxy logs "Bound to" only for the Bind list.
+        (true, Some(ip)) => (vec![ip], false),
+        _ => (cfg.bind.iter().map(|b| b.ip).collect(), true),
     };
     if candidates.is_empty() {
         return Ok(());
@@ -172,7 +173,9 @@ fn bind_source(
         .filter(|ip| ip.is_ipv4() == addr.is_ipv4())
     {
         if sock.bind(SocketAddr::new(ip, 0)).is_ok() {
-            log_msg!(Level::Info, "Bound to {}", ip);
+            if say {
+                log_msg!(Level::Info, "Bound to {}", ip);
+            }
             return Ok(());
         }
     }

@@ -35,7 +35,10 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     let cfg = &*gen.config;
     let raw = match tokio::time::timeout(cfg.timeout, read_request_line(&mut client.rd)).await {
         Ok(Ok(Some(raw))) => raw,
-        _ => {
+        other => {
+            if matches!(other, Ok(Err(crate::http::HttpError::LineTooLong))) {
+                client.reset_on_close = true;
+            }
             if client.served == 0 {
                 log_msg!(
                     Level::Error,
@@ -97,6 +100,7 @@ async fn headers_failed(
         "Could not retrieve all the headers from the client"
     );
     pages::stats().inc_bad();
+    client.drain_request(cfg.timeout, false).await;
     let info = ErrorInfo {
         line,
         raw: Some(raw),
@@ -139,8 +143,10 @@ async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<
                 );
             }
             pages::stats().inc_denied();
+            // tinyproxy checks credentials before it parses the request
+            // line, so this page says HTTP/1.0 whatever the client spoke.
             let info = ErrorInfo {
-                line: Some(&req.line),
+                raw: Some(&req.line.raw),
                 ..Default::default()
             };
             client.send_error(cfg, kind, info).await;

@@ -63,7 +63,8 @@ async fn read_one<R: AsyncBufRead + Unpin>(
             match read_line(srv, MAX_LINE).await {
                 Ok(Some(l)) if l.is_empty() => continue,
                 Ok(Some(l)) => return Ok(l),
-                Ok(None) => return Err("connection closed".to_string()),
+                // tinyproxy prints strerror(errno) with errno 0 here.
+                Ok(None) => return Err("Success".to_string()),
                 Err(crate::http::HttpError::Io(e)) => {
                     return Err(crate::server::opensock::strerror(&e))
                 }
@@ -72,7 +73,7 @@ async fn read_one<R: AsyncBufRead + Unpin>(
         }
     })
     .await
-    .map_err(|_| ResponseError::NoStatus("timed out".into()))?
+    .map_err(|_| ResponseError::NoStatus("Resource temporarily unavailable".into()))?
     .map_err(ResponseError::NoStatus)?;
     let status = parse_status_line(&status)
         .ok_or_else(|| ResponseError::NoStatus("not an HTTP status line".into()))?;

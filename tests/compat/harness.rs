@@ -42,6 +42,8 @@ pub struct Ctx {
     map: Vec<(String, String)>,
     pub(crate) proc: Option<Proc>,
     log_mark: usize,
+    /// Compare log lines as a sorted list (two tasks log concurrently).
+    pub unordered_log: bool,
     origins: Vec<Peer>,
     upstreams: Vec<Peer>,
 }
@@ -62,6 +64,7 @@ impl Ctx {
             map,
             proc: None,
             log_mark: 0,
+            unordered_log: false,
             origins: Vec::new(),
             upstreams: Vec::new(),
         }
@@ -342,6 +345,9 @@ impl Ctx {
             &mut obs.facts,
         ] {
             norm(v);
+        }
+        if self.unordered_log {
+            obs.log.sort();
         }
         obs
     }

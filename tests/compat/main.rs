@@ -169,10 +169,14 @@ fn compat_scenarios() {
             }
         }
     }
-    println!(
-        "compat: {same} same, {differs} documented differences, {} unexplained",
+    // Written to the real stdout (not the captured one), so CI logs show
+    // the summary even when the test passes.
+    let summary = format!(
+        "compat: {same} same, {differs} documented differences, {} unexplained\n",
         failed.len()
     );
+    print!("{summary}");
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), summary.as_bytes());
     assert!(failed.is_empty(), "unexplained differences: {failed:?}");
 }
 

@@ -9,7 +9,12 @@ use crate::Scenario;
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        same("hdr_request_hop_by_hop", request_hop_by_hop),
+        differs(
+            "hdr_request_hop_by_hop",
+            "header-ows",
+            trailing_blanks_lift,
+            request_hop_by_hop,
+        ),
         differs(
             "hdr_request_repeated_names",
             "repeated-headers",
@@ -199,4 +204,12 @@ fn addheader_dup_lift(o: &mut Obs) {
         "User-Agent: client-ua\r\n",
         "User-Agent: client-ua\r\nUser-Agent: from-addheader\r\n",
     );
+}
+
+/// Ours: a header value loses its trailing blanks (RFC 9110 §5.5: they are
+/// not part of the value), as httparse reads it.
+fn trailing_blanks_lift(o: &mut Obs) {
+    for l in o.origin.iter_mut() {
+        *l = l.replace("X-Spaces: lots   \r\n", "X-Spaces: lots\r\n");
+    }
 }

@@ -216,10 +216,13 @@ fn keepalive_second_request(c: &mut Ctx) {
 /// Ours: the second request is answered on the same connection: the
 /// client reads both responses, the origin sees both requests, and the
 /// log repeats the request lines for `/two` under the same connection.
+/// The second request leaves out `Connection: close` (origin-keepalive).
 fn keepalive_lift(o: &mut Obs) {
     let first = o.client[0].clone();
     o.client[0] = format!("{first}{first}");
-    let second = o.origin[0].replace("/one", "/two");
+    let second = o.origin[0]
+        .replace("/one", "/two")
+        .replace("Connection: close\r\n", "");
     o.origin.push(second);
     let again: Vec<String> = o.log[1..]
         .iter()

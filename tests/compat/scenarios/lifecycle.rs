@@ -112,7 +112,7 @@ fn reload_lift(o: &mut Obs) {
     insert_after(
         &mut o.log,
         "WARNING You SHOULD set a UserName in the config file. Using current user instead.",
-        "INFO Reload changed: via_proxy_name",
+        "INFO Reload changed: ViaProxyName",
     );
 }
 

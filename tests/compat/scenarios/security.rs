@@ -16,7 +16,7 @@ pub fn scenarios() -> Vec<Scenario> {
         differs(
             "loop_request_to_proxy_itself",
             "keep-alive",
-            close_added,
+            loop_lift,
             loop_prevention,
         ),
         same("bind_outgoing_address", bind_outgoing),
@@ -123,7 +123,22 @@ fn acl_ipv6(c: &mut Ctx) {
 
 /// §11.14: a request to the proxy's own port comes back from the Bind
 /// address and is refused with 400; the outer connection relays it.
+/// Ours: `Connection: close` added, and the inner request is 7 bytes
+/// shorter because our Via has no `/1.11.1` (no-version).
+fn loop_lift(o: &mut crate::obs::Obs) {
+    close_added(o);
+    for l in o.log.iter_mut() {
+        *l = l.replace(
+            "Read request entity of 96 bytes",
+            "Read request entity of 89 bytes",
+        );
+    }
+}
+
+/// The outer and the inner connection log concurrently: in tinyproxy and
+/// in ours, the interleaving of their lines is not fixed.
 fn loop_prevention(c: &mut Ctx) {
+    c.unordered_log = true;
     c.start("Bind 127.0.0.3\nViaProxyName \"vp\"");
     c.exchange("GET http://127.0.0.1:{PROXY}/loop HTTP/1.1\r\n\r\n");
 }
@@ -309,4 +324,6 @@ fn space_colon_lift(o: &mut Obs) {
     o.log.truncate(2);
     o.log
         .push("WARNING Could not retrieve all the headers from the client".into());
+    // As for any header failure, the unread body is drained and counted.
+    o.log.push("INFO Read request entity of 5 bytes".into());
 }
