@@ -163,6 +163,8 @@ fn silent_http_upstream_times_out_and_closes() {
         );
         assert!(r.elapsed < TIMEOUT + SLACK, "{:?}", r.elapsed);
     }
-    p.wait_log("process_server_headers failed: timed out. host \"127.0.0.1\"");
+    p.wait_log(
+        "process_server_headers failed: Resource temporarily unavailable. host \"127.0.0.1\"",
+    );
     assert_no_secret(&p.log_text(), "user", "pw-quiet");
 }
