@@ -52,12 +52,13 @@ ensure_deb_src() {
 }
 
 work=$(mktemp -d /tmp/tinyproxy-suite.XXXXXX)
+# shellcheck disable=SC2317  # called through the EXIT trap
 cleanup() {
   # End only what this script started, by pid.
   for f in "$work"/pids/* "${src:-/nonexistent}"/tests/env/var/run/*/*.pid; do
     [ -f "$f" ] || continue
     p=$(tr -dc 0-9 < "$f" | head -c 10)
-    [ -n "$p" ] && kill "$p" 2>/dev/null
+    if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; fi
   done
   rm -rf "$work"
 }
@@ -80,8 +81,9 @@ fi
 [ -f "$src/tests/scripts/run_tests.sh" ] || { echo "tinyproxy-suite: no tests/scripts/run_tests.sh in $src"; exit 2; }
 echo "tinyproxy-suite: source: $(basename "$src"), binary: $bin"
 
-command -v unshare >/dev/null && command -v ip >/dev/null \
-  || { echo "tinyproxy-suite: SKIP: unshare/ip missing (util-linux, iproute2)"; exit 77; }
+if ! command -v unshare >/dev/null || ! command -v ip >/dev/null; then
+  echo "tinyproxy-suite: SKIP: unshare/ip missing (util-linux, iproute2)"; exit 77
+fi
 unshare -n true 2>/dev/null \
   || { echo "tinyproxy-suite: SKIP: cannot create a network namespace (needs root)"; exit 77; }
 
@@ -90,6 +92,7 @@ printf '#!/bin/sh\nexec "%s" "$@"\n' "$bin" > "$src/src/tinyproxy"
 chmod 755 "$src/src/tinyproxy"
 
 out="$work/run_tests.out"
+# shellcheck disable=SC2016  # $1 is expanded by the inner shell
 unshare -n sh -c 'ip link set lo up && exec sh "$1/tests/scripts/run_tests.sh"' sh "$src" >"$out" 2>&1
 status=$?
 cat "$out"
@@ -98,5 +101,5 @@ if [ -s "$src/tests/env/var/log/tinyproxy/tinyproxy.stderr.log" ]; then
   echo "tinyproxy-suite: proxy stderr:"; cat "$src/tests/env/var/log/tinyproxy/tinyproxy.stderr.log"
 fi
 [ "$status" = 0 ] && exit 0
-echo "tinyproxy-suite: proxy log:"; cat "$src/tests/env/var/log/tinyproxy/tinyproxy.log" 2>/dev/null | tail -40
+echo "tinyproxy-suite: proxy log:"; tail -40 "$src/tests/env/var/log/tinyproxy/tinyproxy.log" 2>/dev/null
 exit 1
