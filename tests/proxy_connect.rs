@@ -174,3 +174,41 @@ fn idle_tunnel_is_closed_after_timeout() {
     assert!(start.elapsed() < Duration::from_secs(8));
     p.wait_log("Idle Timeout (after poll)");
 }
+
+#[test]
+fn tunnel_moves_megabytes_both_ways_byte_exact_and_passes_half_close() {
+    use std::net::TcpListener;
+    // An echo server that returns every byte, then closes after EOF.
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut r = s.try_clone().unwrap();
+        std::io::copy(&mut r, &mut s).unwrap();
+    });
+    let p = Proxy::start("");
+    let mut s = TcpStream::connect(p.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\n\r\n").as_bytes())
+        .unwrap();
+    let expected = b"HTTP/1.1 200 Connection established\r\nProxy-agent: tinyproxy\r\n\r\n";
+    let mut head = vec![0u8; expected.len()];
+    s.read_exact(&mut head).unwrap();
+    assert_eq!(head, expected);
+    // 8 MiB of a non-repeating pattern, written while the echo is read back.
+    let data: Vec<u8> = (0..8u32 << 20)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let mut w = s.try_clone().unwrap();
+    let sent = data.clone();
+    let writer = std::thread::spawn(move || {
+        w.write_all(&sent).unwrap();
+        // Half-close: the echo server sees EOF and closes its side.
+        w.shutdown(std::net::Shutdown::Write).unwrap();
+    });
+    let mut back = Vec::with_capacity(data.len());
+    s.read_to_end(&mut back).unwrap();
+    writer.join().unwrap();
+    assert_eq!(back.len(), data.len());
+    assert!(back == data, "bytes changed in the tunnel");
+}

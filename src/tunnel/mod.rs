@@ -6,6 +6,8 @@
 //! at a few hundred bytes each (the task and two socket registrations),
 //! where a `copy_bidirectional` would pin two 8 KiB buffers per tunnel.
 
+mod splice;
+
 use std::cell::RefCell;
 use std::io;
 use std::time::Duration;
@@ -75,7 +77,12 @@ pub async fn relay(
         } else {
             (&mut *b, &mut *a, &mut moved.server_to_client)
         };
-        if !pump(src, dst, count).await? {
+        let more = if splice::available() {
+            splice::pump(src, dst, count, BURST).await?
+        } else {
+            pump(src, dst, count).await?
+        };
+        if !more {
             // End of stream from `src`: tell the other side, stop reading.
             let _ = dst.shutdown().await;
             if from_a {

@@ -1,0 +1,132 @@
+//! Zero-copy relay for tunnels on Linux: `splice(2)` moves bytes from one
+//! socket into a pipe and from the pipe into the other socket without
+//! copying them through user space.
+//!
+//! A pipe is borrowed from a small per-thread pool only while bytes are
+//! in flight and given back empty, so an idle tunnel holds no pipe (and
+//! no file descriptors beyond its two sockets).
+
+use std::cell::RefCell;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use tokio::io::Interest;
+use tokio::net::TcpStream;
+
+/// Bytes asked for per splice into the pipe (the pipe's default size).
+const CHUNK: usize = 64 * 1024;
+/// Spare pipes kept per worker thread.
+const POOL: usize = 4;
+
+/// A non-blocking pipe used as the kernel-side buffer.
+pub struct Pipe {
+    r: OwnedFd,
+    w: OwnedFd,
+}
+
+thread_local! {
+    static PIPES: RefCell<Vec<Pipe>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Pipe {
+    fn new() -> io::Result<Pipe> {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+        let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: pipe2 succeeded, so both descriptors are open and ours.
+        Ok(unsafe {
+            Pipe {
+                r: OwnedFd::from_raw_fd(fds[0]),
+                w: OwnedFd::from_raw_fd(fds[1]),
+            }
+        })
+    }
+
+    /// An empty pipe from the pool, or a new one.
+    pub fn take() -> io::Result<Pipe> {
+        match PIPES.with(|p| p.borrow_mut().pop()) {
+            Some(p) => Ok(p),
+            None => Pipe::new(),
+        }
+    }
+
+    /// Return an *empty* pipe to the pool (or close it when full).
+    pub fn give_back(self) {
+        PIPES.with(|p| {
+            let mut pool = p.borrow_mut();
+            if pool.len() < POOL {
+                pool.push(self);
+            }
+        });
+    }
+}
+
+fn splice(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
+    let flags = libc::SPLICE_F_MOVE | libc::SPLICE_F_NONBLOCK;
+    // SAFETY: plain descriptors and null offsets (sockets and pipes have
+    // no file position); the kernel validates the descriptors.
+    let n = unsafe {
+        libc::splice(
+            from,
+            std::ptr::null_mut(),
+            to,
+            std::ptr::null_mut(),
+            len,
+            flags,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Move what `src` has ready into `dst`, at most `burst` pipe-fulls.
+/// `Ok(false)` at end of stream. On an error the pipe may hold bytes and
+/// is dropped rather than returned.
+pub async fn pump(
+    src: &TcpStream,
+    dst: &TcpStream,
+    count: &mut u64,
+    burst: usize,
+) -> io::Result<bool> {
+    let pipe = Pipe::take()?;
+    for _ in 0..burst {
+        let n = match src.try_io(Interest::READABLE, || {
+            splice(src.as_raw_fd(), pipe.w.as_raw_fd(), CHUNK)
+        }) {
+            Ok(0) => {
+                pipe.give_back();
+                return Ok(false);
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        };
+        let mut left = n;
+        while left > 0 {
+            dst.writable().await?;
+            match dst.try_io(Interest::WRITABLE, || {
+                splice(pipe.r.as_raw_fd(), dst.as_raw_fd(), left)
+            }) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(m) => left -= m,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        *count += n as u64;
+    }
+    pipe.give_back();
+    Ok(true)
+}
+
+/// Whether splice works for TCP sockets here (checked once).
+pub fn available() -> bool {
+    use std::sync::OnceLock;
+    static OK: OnceLock<bool> = OnceLock::new();
+    *OK.get_or_init(|| Pipe::new().is_ok())
+}
