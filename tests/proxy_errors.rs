@@ -225,3 +225,72 @@ fn stats_page_counts_and_respects_acl() {
     ]);
     assert!(body.contains("403 Access denied"), "{body}");
 }
+
+#[test]
+fn accept_errors_back_off_and_the_proxy_recovers() {
+    use std::process::{Command, Stdio};
+    // The proxy runs with 24 file descriptors: holding 30 connections
+    // open makes accept() fail with EMFILE; once they close it serves again.
+    let origin = Origin::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::free_port();
+    let log = dir.path().join("p.log");
+    let conf = dir.path().join("p.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "Port {port}\nListen 127.0.0.1\nLogFile \"{}\"\nTimeout 30\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _child = KillOnDrop(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -n 24 && exec {} -d -c {}",
+                env!("CARGO_BIN_EXE_tinyproxy"),
+                conf.display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    common::wait_port(addr);
+    let held: Vec<TcpStream> = (0..30)
+        .filter_map(|_| TcpStream::connect(addr).ok())
+        .collect();
+    let start = Instant::now();
+    while start.elapsed() < common::DEADLINE {
+        if std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("accept failed")
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        text.contains("accept failed: Too many open files"),
+        "{text}"
+    );
+    // Backing off, not spinning: a handful of lines, not thousands.
+    assert!(text.matches("accept failed").count() < 200, "busy loop");
+    drop(held);
+    let out = raw(
+        addr,
+        format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/after")).as_bytes(),
+    );
+    assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
+}
