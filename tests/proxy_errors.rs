@@ -288,9 +288,13 @@ fn accept_errors_back_off_and_the_proxy_recovers() {
     // Backing off, not spinning: a handful of lines, not thousands.
     assert!(text.matches("accept failed").count() < 200, "busy loop");
     drop(held);
-    let out = raw(
-        addr,
-        format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/after")).as_bytes(),
-    );
+    // The held connections end as the proxy reads their EOF; then it serves.
+    let req = format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/after"));
+    let start = Instant::now();
+    let mut out = raw(addr, req.as_bytes());
+    while !out.starts_with("HTTP/1.1 200 OK") && start.elapsed() < common::DEADLINE {
+        std::thread::sleep(Duration::from_millis(50));
+        out = raw(addr, req.as_bytes());
+    }
     assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
 }
