@@ -62,7 +62,15 @@ fn mandoc_lint_is_clean() {
 fn tinyproxy_8_documents_flags_and_signals() {
     let src = read_repo_file("man/tinyproxy.8");
     let text = render("man/tinyproxy.8");
-    for flag in ["-d", "-c file", "-v", "-h", "--check", "--watch-config"] {
+    for flag in [
+        "-d",
+        "-c file",
+        "-v",
+        "-h",
+        "--check",
+        "--watch-config",
+        "--grace seconds",
+    ] {
         assert!(
             text.contains(&format!("\n       {flag}")),
             "option {flag} has no entry"
@@ -72,7 +80,7 @@ fn tinyproxy_8_documents_flags_and_signals() {
         assert!(src.contains(signal), "{signal} not documented");
     }
     // Our additions and differences are marked as such.
-    assert_eq!(src.matches("addition of tinyproxy-rs").count(), 2);
+    assert_eq!(src.matches("addition of tinyproxy-rs").count(), 3);
     assert!(text.contains("in the foreground too"));
     assert!(text.contains("/etc/tinyproxy/tinyproxy.conf"));
 }
