@@ -172,14 +172,8 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
                     client.fd
                 );
             }
-            pages::stats().inc_bad();
-            let info = ErrorInfo {
-                line: Some(&req.line),
-                url: refusal.url.as_deref(),
-                ..Default::default()
-            };
-            client.send_error(cfg, refusal.kind, info).await;
-            return Next::Close;
+            let url = refusal.url.as_deref();
+            return refuse(client, cfg, refusal.kind, &req.line, url).await;
         }
     };
     if let Some(filter) = &gen.filter {
@@ -193,15 +187,8 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
                 subject
             );
             pages::stats().inc_denied();
-            pages::stats().inc_bad();
             let url = subject.to_string();
-            let info = ErrorInfo {
-                line: Some(&req.line),
-                url: Some(&url),
-                ..Default::default()
-            };
-            client.send_error(cfg, ErrorKind::Filtered, info).await;
-            return Next::Close;
+            return refuse(client, cfg, ErrorKind::Filtered, &req.line, Some(&url)).await;
         }
     }
     if dest.target().host.eq_ignore_ascii_case(&cfg.stat_host) {
@@ -217,16 +204,8 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
                     "Refused CONNECT method on port {}",
                     target.port
                 );
-                pages::stats().inc_bad();
-                let info = ErrorInfo {
-                    line: Some(&req.line),
-                    url: Some(&url),
-                    ..Default::default()
-                };
-                client
-                    .send_error(cfg, ErrorKind::ConnectPortDenied, info)
-                    .await;
-                return Next::Close;
+                let kind = ErrorKind::ConnectPortDenied;
+                return refuse(client, cfg, kind, &req.line, Some(&url)).await;
             }
             super::connect::connect(client, cfg, req, target).await
         }
@@ -293,17 +272,29 @@ async fn reverse_map(
                 "Bad request, no mapping for '{}' found",
                 req.line.target
             );
-            pages::stats().inc_bad();
             let target = req.line.target.clone();
-            let info = ErrorInfo {
-                line: Some(&req.line),
-                url: Some(&target),
-                ..Default::default()
-            };
-            client.send_error(cfg, ErrorKind::NoMapping, info).await;
-            Err(Next::Close)
+            Err(refuse(client, cfg, ErrorKind::NoMapping, &req.line, Some(&target)).await)
         }
     }
+}
+
+/// Count a bad request and answer it with `kind`, showing the request
+/// line and `{url}` on the page; the connection then closes.
+async fn refuse(
+    client: &mut Client,
+    cfg: &Config,
+    kind: ErrorKind,
+    line: &RequestLine,
+    url: Option<&str>,
+) -> Next {
+    pages::stats().inc_bad();
+    let info = ErrorInfo {
+        line: Some(line),
+        url,
+        ..Default::default()
+    };
+    client.send_error(cfg, kind, info).await;
+    Next::Close
 }
 
 /// ConnectPort: no list allows every port.

@@ -1,8 +1,8 @@
 //! The byte relay behind CONNECT (and after a close-delimited exchange).
 //!
 //! An idle tunnel holds no user-space buffer: the task waits for either
-//! socket to become readable and only then borrows a buffer, which it
-//! gives back before it waits again. That keeps thousands of idle tunnels
+//! socket to become readable and only then borrows a buffer (or, on
+//! Linux, a pipe for `splice`), which it gives back before it waits again. That keeps thousands of idle tunnels
 //! at a few hundred bytes each (the task and two socket registrations),
 //! where a `copy_bidirectional` would pin two 8 KiB buffers per tunnel.
 
@@ -10,8 +10,9 @@ mod splice;
 
 use std::cell::RefCell;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use std::time::Instant;
 use tokio::net::TcpStream;
 
 /// Size of the buffer borrowed per wake-up.
@@ -53,72 +54,95 @@ pub struct Moved {
 /// Relay bytes between `a` (client) and `b` (server) until both sides have
 /// closed, an I/O error, or `idle` passes without traffic either way.
 /// A half-close is passed on as a shutdown of the other side's write half.
+///
+/// The two directions run concurrently in this one task: a direction
+/// waiting for its receiver to drain never stops the other one (a single
+/// loop would deadlock against a peer that writes back while it reads).
 pub async fn relay(
     a: &mut TcpStream,
     b: &mut TcpStream,
     idle: Duration,
 ) -> io::Result<(TunnelEnd, Moved)> {
-    let mut moved = Moved::default();
-    let (mut a_open, mut b_open) = (true, true);
-    while a_open || b_open {
-        let ready = tokio::time::timeout(idle, async {
-            tokio::select! {
-                r = a.readable(), if a_open => r.map(|_| true),
-                r = b.readable(), if b_open => r.map(|_| false),
-            }
-        })
-        .await;
-        let from_a = match ready {
-            Err(_) => return Ok((TunnelEnd::IdleTimeout, moved)),
-            Ok(r) => r?,
-        };
-        let (src, dst, count) = if from_a {
-            (&mut *a, &mut *b, &mut moved.client_to_server)
-        } else {
-            (&mut *b, &mut *a, &mut moved.server_to_client)
-        };
-        let more = if splice::available() {
-            splice::pump(src, dst, count, BURST).await?
-        } else {
-            pump(src, dst, count).await?
-        };
-        if !more {
-            // End of stream from `src`: tell the other side, stop reading.
-            let _ = dst.shutdown().await;
-            if from_a {
-                a_open = false;
-            } else {
-                b_open = false;
+    let (a, b) = (&*a, &*b);
+    let start = Instant::now();
+    let last = AtomicU64::new(0);
+    let up = direction(a, b, start, &last);
+    let down = direction(b, a, start, &last);
+    let watchdog = async {
+        loop {
+            let seen = start + Duration::from_millis(last.load(Ordering::Relaxed));
+            tokio::time::sleep_until((seen + idle).into()).await;
+            let now_seen = start + Duration::from_millis(last.load(Ordering::Relaxed));
+            if now_seen == seen {
+                return;
             }
         }
+    };
+    tokio::select! {
+        r = async { tokio::try_join!(up, down) } => {
+            let (client_to_server, server_to_client) = r?;
+            Ok((TunnelEnd::Closed, Moved { client_to_server, server_to_client }))
+        }
+        _ = watchdog => Ok((TunnelEnd::IdleTimeout, Moved::default())),
     }
-    Ok((TunnelEnd::Closed, moved))
 }
 
-/// Move what `src` has ready to `dst`. `Ok(false)` at end of stream.
-async fn pump(src: &mut TcpStream, dst: &mut TcpStream, count: &mut u64) -> io::Result<bool> {
-    let mut buf = take_buffer();
-    let mut result = Ok(true);
-    for _ in 0..BURST {
-        match src.try_read(&mut buf) {
-            Ok(0) => {
-                result = Ok(false);
-                break;
-            }
-            Ok(n) => {
-                if let Err(e) = dst.write_all(&buf[..n]).await {
-                    result = Err(e);
-                    break;
-                }
-                *count += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
+/// One direction: wait for `src`, move what it has to `dst`, note the
+/// time; at end of stream shut `dst`'s write side and finish.
+async fn direction(
+    src: &TcpStream,
+    dst: &TcpStream,
+    start: Instant,
+    last: &AtomicU64,
+) -> io::Result<u64> {
+    let mut count = 0u64;
+    loop {
+        src.readable().await?;
+        let more = if splice::available() {
+            splice::pump(src, dst, &mut count, BURST).await?
+        } else {
+            pump(src, dst, &mut count).await?
+        };
+        last.store(start.elapsed().as_millis() as u64, Ordering::Relaxed);
+        if !more {
+            let _ = socket2::SockRef::from(dst).shutdown(std::net::Shutdown::Write);
+            return Ok(count);
         }
     }
+}
+
+/// Move what `src` has ready to `dst` through a borrowed buffer.
+/// `Ok(false)` at end of stream.
+async fn pump(src: &TcpStream, dst: &TcpStream, count: &mut u64) -> io::Result<bool> {
+    let mut buf = take_buffer();
+    let result = pump_with(src, dst, count, &mut buf).await;
     give_back(buf);
     result
+}
+
+async fn pump_with(
+    src: &TcpStream,
+    dst: &TcpStream,
+    count: &mut u64,
+    buf: &mut [u8],
+) -> io::Result<bool> {
+    for _ in 0..BURST {
+        let n = match src.try_read(buf) {
+            Ok(0) => return Ok(false),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
+            Err(e) => return Err(e),
+        };
+        let mut sent = 0;
+        while sent < n {
+            dst.writable().await?;
+            match dst.try_write(&buf[sent..n]) {
+                Ok(m) => sent += m,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        *count += n as u64;
+    }
+    Ok(true)
 }

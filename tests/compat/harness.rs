@@ -3,7 +3,7 @@
 //! Every process is ended by its pid (the `Child`), also on panic.
 
 use std::io::Write as _;
-use std::net::{IpAddr, TcpListener};
+use std::net::IpAddr;
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -28,25 +28,9 @@ pub enum Side {
     Ours,
 }
 
-pub fn free_port() -> u16 {
-    // Below the kernel's ephemeral range (32768+), where no outgoing
-    // connection of a concurrent test can take the port between our
-    // check and the proxy's bind; a per-process start spreads the picks.
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let base = 20_000 + (std::process::id() * 131) % 10_000;
-    for _ in 0..2_000 {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = 20_000 + (base - 20_000 + n * 7) % 12_000;
-        if TcpListener::bind(("127.0.0.1", port as u16)).is_ok()
-            && TcpListener::bind(("::1", port as u16)).is_ok()
-        {
-            return port as u16;
-        }
-    }
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind 0");
-    l.local_addr().expect("addr").port()
-}
+#[path = "../common/ports.rs"]
+mod ports;
+pub use ports::free_port;
 
 /// One side's state while a scenario runs.
 pub struct Ctx {
