@@ -12,8 +12,9 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-/// Bytes asked for per splice into the pipe (the pipe's default size).
-const CHUNK: usize = 64 * 1024;
+/// Pipe capacity asked for, and bytes asked for per splice into it: big
+/// enough that one call drains what a fast socket has queued.
+const CHUNK: usize = 512 * 1024;
 /// Spare pipes kept per worker thread.
 const POOL: usize = 4;
 
@@ -36,12 +37,16 @@ impl Pipe {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: pipe2 succeeded, so both descriptors are open and ours.
-        Ok(unsafe {
+        let pipe = unsafe {
             Pipe {
                 r: OwnedFd::from_raw_fd(fds[0]),
                 w: OwnedFd::from_raw_fd(fds[1]),
             }
-        })
+        };
+        // A bigger pipe where allowed (pipe-max-size); the default 64 KiB
+        // otherwise. SAFETY: fcntl on a descriptor we own.
+        unsafe { libc::fcntl(pipe.w.as_raw_fd(), libc::F_SETPIPE_SZ, CHUNK as libc::c_int) };
+        Ok(pipe)
     }
 
     /// An empty pipe from the pool, or a new one.
