@@ -18,6 +18,14 @@ pub fn run() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}{stderr}");
+    // Its verdict line goes to the real stdout, so CI logs show it.
+    if let Some(line) = stdout
+        .lines()
+        .rev()
+        .find(|l| l.contains("run_tests.sh exit status"))
+    {
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), format!("{line}\n").as_bytes());
+    }
     match out.status.code() {
         Some(0) => {
             assert!(
@@ -25,7 +33,10 @@ pub fn run() {
                 "suite passed without its summary"
             );
         }
-        Some(SKIP) => println!("tinyproxy's own suite skipped (see the reason above)"),
+        Some(SKIP) => {
+            let msg = "tinyproxy-suite: SKIPPED (see the reason in the test output)\n";
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), msg.as_bytes());
+        }
         other => panic!("tinyproxy's own suite failed ({other:?}):\n{stdout}{stderr}"),
     }
 }
