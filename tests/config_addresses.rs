@@ -1,24 +1,12 @@
 //! `Listen`, `Bind`, `Allow`, `Deny` (spec §2, §2.2, §11.12, §11.13).
 
+mod config_support;
+use config_support::{ok, refused_on_line_2};
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::path::Path;
 use tinyproxy_rs::config::{parse_bytes, AclRule, AclSpec, Loaded, ScopedAddr};
 use tinyproxy_rs::log::Level;
-
-fn ok(body: &str) -> Loaded {
-    let text = format!("Port 8888\n{body}");
-    parse_bytes(text.as_bytes(), Path::new("/t.conf"))
-        .unwrap_or_else(|e| panic!("{body:?} refused:\n{}", e.stderr_text()))
-}
-
-fn refused_on_line_2(body: &str) {
-    let text = format!("Port 8888\n{body}\n");
-    match parse_bytes(text.as_bytes(), Path::new("/t.conf")) {
-        Err(e) if e.syntax().is_some_and(|s| s.line == 2) => {}
-        other => panic!("{body:?}: {other:?}"),
-    }
-}
 
 fn warnings(l: &Loaded) -> Vec<String> {
     l.diagnostics

@@ -2,42 +2,12 @@
 //! forms, invalid forms, defaults, case variants, octal numbers and the
 //! parse-time log lines (spec §1.2, §2, §5.4).
 
+mod config_support;
+use config_support::{cfg, ok, said, syntax};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tinyproxy_rs::config::{parse_bytes, Config, ConfigError, FilterType, Loaded, LogLevel};
+use tinyproxy_rs::config::{parse_bytes, Config, FilterType, LogLevel};
 use tinyproxy_rs::log::Level;
-
-/// Parse `body` after a `Port 8888` line.
-fn ok(body: &str) -> Loaded {
-    let text = format!("Port 8888\n{body}");
-    match parse_bytes(text.as_bytes(), Path::new("/t.conf")) {
-        Ok(l) => l,
-        Err(e) => panic!("{body:?} refused:\n{}", e.stderr_text()),
-    }
-}
-
-fn cfg(body: &str) -> Config {
-    ok(body).config
-}
-
-/// The 1-based line and expected text of a syntax error.
-fn syntax(body: &str) -> (usize, String) {
-    let text = format!("Port 8888\n{body}");
-    match parse_bytes(text.as_bytes(), Path::new("/t.conf")) {
-        Ok(_) => panic!("{body:?} accepted"),
-        Err(ConfigError::Syntax(s)) => (s.line, s.expected),
-        Err(e) => panic!("{body:?}: {e:?}"),
-    }
-}
-
-/// Messages at `level` (from parsing, not the end-of-file checks).
-fn said(l: &Loaded, level: Level) -> Vec<String> {
-    l.diagnostics
-        .iter()
-        .filter(|d| d.level == level && d.line > 0)
-        .map(|d| d.message.clone())
-        .collect()
-}
 
 #[test]
 fn defaults() {

@@ -1,33 +1,10 @@
 //! `Upstream` in all its forms (spec §2.1, §11.12), including tinyproxy's
 //! regex quirks and our deliberate fixes.
 
-use std::path::Path;
-use tinyproxy_rs::config::{
-    parse_bytes, Credentials, Loaded, SiteSpec, UpstreamKind, UpstreamProxy, UpstreamRule,
-};
+mod config_support;
+use config_support::{ok, refused_on_line_2, said};
+use tinyproxy_rs::config::{Credentials, SiteSpec, UpstreamKind, UpstreamProxy, UpstreamRule};
 use tinyproxy_rs::log::Level;
-
-fn ok(body: &str) -> Loaded {
-    let text = format!("Port 8888\n{body}");
-    parse_bytes(text.as_bytes(), Path::new("/t.conf"))
-        .unwrap_or_else(|e| panic!("{body:?} refused:\n{}", e.stderr_text()))
-}
-
-fn refused_on_line_2(body: &str) -> String {
-    let text = format!("Port 8888\n{body}\n");
-    match parse_bytes(text.as_bytes(), Path::new("/t.conf")) {
-        Err(e) if e.syntax().is_some_and(|s| s.line == 2) => e.stderr_text(),
-        other => panic!("{body:?}: {other:?}"),
-    }
-}
-
-fn said(l: &Loaded, level: Level) -> Vec<String> {
-    l.diagnostics
-        .iter()
-        .filter(|d| d.level == level && d.line > 0)
-        .map(|d| d.message.clone())
-        .collect()
-}
 
 fn proxy(kind: UpstreamKind, host: &str, port: u16) -> Option<UpstreamProxy> {
     Some(UpstreamProxy {
