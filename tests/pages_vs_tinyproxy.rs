@@ -3,11 +3,13 @@
 //! 1.11.3 (no version in `Server:` and footers, `{version}` = 1.11.3) and a
 //! fixed date before comparing.
 
+mod common;
+
+use common::Proxy;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tinyproxy_rs::acl::allowed;
 use tinyproxy_rs::config::{AclRule, AclSpec, Config};
@@ -20,57 +22,14 @@ clienthost=[{clienthost}] url=[{url}] detail=[{detail}] error=[{error}] date=[{d
 website=[{website}] version=[{version}] package=[{package}] unknown=[{nosuchvar}] \
 upper=[{Cause}] digits=[{x1}]\n";
 
-/// Kills the tinyproxy it owns (by its pid) when dropped, also on panic.
-struct Proxy {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind port 0");
-    l.local_addr().expect("local addr").port()
-}
-
-/// Start tinyproxy in the foreground with `extra` config lines and wait
-/// (bounded) until it accepts connections.
-fn start(dir: &Path, extra: &str) -> Proxy {
+/// Start tinyproxy in the foreground with `extra` config lines (after
+/// the harness's Port/Listen/LogFile head) and wait until it accepts.
+fn start(extra: &str) -> Proxy {
     assert!(
         Path::new(TINYPROXY).exists(),
         "apt-get install -y tinyproxy"
     );
-    let port = free_port();
-    let conf = dir.join(format!("tp-{port}.conf"));
-    std::fs::write(
-        &conf,
-        format!("Port {port}\nListen 127.0.0.1\nTimeout 5\nLogLevel Critical\n{extra}"),
-    )
-    .expect("write conf");
-    let child = Command::new(TINYPROXY)
-        .arg("-d")
-        .arg("-c")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn tinyproxy");
-    let proxy = Proxy { child, port };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tinyproxy did not start on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    proxy
+    Proxy::start_bin(TINYPROXY, &format!("Timeout 5\nLogLevel Critical\n{extra}"))
 }
 
 /// Send `request`, read the whole answer (the proxy closes after errors).
@@ -118,13 +77,10 @@ fn variable_pages_match_tinyproxy() {
     let dir = tempfile::tempdir().expect("tempdir");
     let tpl = dir.path().join("vars.html");
     std::fs::write(&tpl, VARS_TEMPLATE).expect("write");
-    let proxy = start(
-        dir.path(),
-        &format!(
-            "Allow 127.0.0.1\nDefaultErrorFile \"{}\"\nConnectPort 9\n",
-            tpl.display()
-        ),
-    );
+    let proxy = start(&format!(
+        "Allow 127.0.0.1\nDefaultErrorFile \"{}\"\nConnectPort 9\n",
+        tpl.display()
+    ));
     let config = config_with(dir.path(), Some(VARS_TEMPLATE));
 
     // CVE-2022-40468 trigger: nothing parsed, `{url}` empty.
@@ -166,7 +122,7 @@ fn variable_pages_match_tinyproxy() {
 #[test]
 fn builtin_pages_match_tinyproxy_modulo_version() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let proxy = start(dir.path(), "ConnectPort 9\n");
+    let proxy = start("ConnectPort 9\n");
     let config = config_with(dir.path(), None);
 
     let theirs = normalise(&exchange(&proxy, b"GARBAGE\r\n\r\n"));
@@ -189,7 +145,7 @@ fn builtin_pages_match_tinyproxy_modulo_version() {
 #[tokio::test]
 async fn acl_denial_matches_tinyproxy() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let proxy = start(dir.path(), "Allow 10.0.0.0/8\n");
+    let proxy = start("Allow 10.0.0.0/8\n");
     let theirs = normalise(&exchange(
         &proxy,
         b"GET http://127.0.0.1:9/ HTTP/1.1\r\n\r\n",
