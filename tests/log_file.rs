@@ -7,7 +7,9 @@
 
 mod log_support;
 
-use log_support::{child_scenario, config, line_regex, run_child, serial, SyslogServer};
+use log_support::{
+    assert_whole_lines, child_scenario, config, line_regex, run_child, serial, SyslogServer,
+};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use tinyproxy_rs::config::LogLevel;
@@ -137,18 +139,7 @@ fn concurrent_writers_keep_lines_whole() {
         t.join().unwrap();
     }
     let text = std::fs::read_to_string(&path).unwrap();
-    let re = line_regex();
-    let body = regex::Regex::new(r"^t[0-7] (\d+) (y*)$").unwrap();
-    let mut n = 0;
-    for line in text.lines() {
-        let caps = re.captures(line).unwrap_or_else(|| panic!("{line:?}"));
-        let b = body
-            .captures(&caps[4])
-            .unwrap_or_else(|| panic!("{line:?}"));
-        assert_eq!(b[1].parse::<usize>().unwrap(), b[2].len());
-        n += 1;
-    }
-    assert_eq!(n, 1600);
+    assert_whole_lines(&text, r"^t[0-7] (\d+) (y*)$", 1600);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod log_support;
 
-use log_support::{line_regex, serial, Capture};
+use log_support::{assert_whole_lines, line_regex, serial, Capture};
 use tinyproxy_rs::config::LogLevel;
 use tinyproxy_rs::log::{self, Level};
 use tinyproxy_rs::log_msg;
@@ -207,16 +207,5 @@ fn concurrent_lines_never_interleave() {
         t.join().unwrap();
     }
     let out = cap.take();
-    let re = line_regex();
-    let body = regex::Regex::new(r"^thread [0-7] line (\d+) (x*)$").unwrap();
-    let mut n = 0;
-    for line in out.lines() {
-        let caps = re.captures(line).unwrap_or_else(|| panic!("{line:?}"));
-        let b = body
-            .captures(&caps[4])
-            .unwrap_or_else(|| panic!("{line:?}"));
-        assert_eq!(b[1].parse::<usize>().unwrap(), b[2].len());
-        n += 1;
-    }
-    assert_eq!(n, 2000);
+    assert_whole_lines(&out, r"^thread [0-7] line (\d+) (x*)$", 2000);
 }

@@ -53,6 +53,24 @@ pub fn line_regex() -> Regex {
     .unwrap()
 }
 
+/// Every line of `text` is a whole log line whose message matches `body`
+/// (`(\d+) (x*)`-style: the number says how long the run is), and there
+/// are `count` of them: no line was cut or interleaved with another.
+pub fn assert_whole_lines(text: &str, body: &str, count: usize) {
+    let re = line_regex();
+    let body = Regex::new(body).unwrap();
+    let mut n = 0;
+    for line in text.lines() {
+        let caps = re.captures(line).unwrap_or_else(|| panic!("{line:?}"));
+        let b = body
+            .captures(&caps[4])
+            .unwrap_or_else(|| panic!("{line:?}"));
+        assert_eq!(b[1].parse::<usize>().unwrap(), b[2].len());
+        n += 1;
+    }
+    assert_eq!(n, count);
+}
+
 /// A config with only the logging directives set.
 pub fn config(log_file: Option<&Path>, syslog: bool, level: Option<LogLevel>) -> Config {
     let mut cfg = Config::with_defaults(PathBuf::from("/nonexistent/test.conf"));
