@@ -30,7 +30,8 @@ pub struct ServerSide {
 
 /// Handle a CONNECT whose port is allowed.
 pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Target) -> Next {
-    let out = match outbound::open(client, cfg, &target).await {
+    let route = outbound::route(cfg, &target);
+    let out = match outbound::open(client, cfg, &target, route).await {
         Ok(o) => o,
         Err(e) => {
             let info = ErrorInfo {

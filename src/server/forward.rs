@@ -62,14 +62,19 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         line,
         headers: req_headers,
     } = req;
-    let direct = upstream::route(&cfg.upstreams, &target.host).is_none();
-    let reusable = origin::reusable(direct, line.version, wants_keepalive, client.served);
+    let route = outbound::route(cfg, &target);
+    let reusable = origin::reusable(
+        route.is_none(),
+        line.version,
+        wants_keepalive,
+        client.served,
+    );
     let kept = client.origin.take();
     let reused = kept.filter(|o| reusable && o.goes_to(&target.host, target.port) && o.is_fresh());
     let was_reused = reused.is_some();
     let (mut conn, http_proxy) = match reused {
         Some(o) => (o, None),
-        None => match open(client, cfg, &target, &line).await {
+        None => match open(client, cfg, &target, route, &line).await {
             Some(x) => x,
             None => return Next::Close,
         },
@@ -97,7 +102,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
     // A kept connection the origin closed meanwhile: one fresh try, when
     // no request body has been consumed.
     if was_reused && framing == Framing::Empty && matches!(result, Err(Failure::Stale)) {
-        conn = match open(client, cfg, &target, &line).await {
+        conn = match open(client, cfg, &target, route, &line).await {
             Some((c, _)) => c,
             None => return Next::Close,
         };
@@ -153,9 +158,10 @@ async fn open<'a>(
     client: &mut Client,
     cfg: &'a Config,
     target: &Target,
+    route: Option<&'a crate::config::UpstreamProxy>,
     line: &RequestLine,
 ) -> Option<(OriginConn, Option<&'a crate::config::UpstreamProxy>)> {
-    match outbound::open(client, cfg, target).await {
+    match outbound::open(client, cfg, target, route).await {
         Ok(o) => Some((
             OriginConn::new(&target.host, target.port, o.stream, o.fd),
             o.http_proxy,

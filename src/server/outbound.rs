@@ -27,13 +27,19 @@ pub struct OutboundError {
     pub error: Option<String>,
 }
 
-/// Connect towards `target` for `client`, routing by the Upstream rules.
+/// The Upstream rule for `target` (`None`: direct), chosen once per request.
+pub fn route<'a>(cfg: &'a Config, target: &Target) -> Option<&'a UpstreamProxy> {
+    upstream::route(&cfg.upstreams, &target.host)
+}
+
+/// Connect towards `target` for `client` through `proxy`, the route
+/// [`route`] chose (`None`: direct), logging the decision as tinyproxy.
 pub async fn open<'a>(
     client: &Client,
     cfg: &'a Config,
     target: &Target,
+    proxy: Option<&'a UpstreamProxy>,
 ) -> Result<Outbound<'a>, OutboundError> {
-    let proxy = upstream::route(&cfg.upstreams, &target.host);
     match proxy {
         Some(p) => log_msg!(
             Level::Info,

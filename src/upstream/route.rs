@@ -25,13 +25,6 @@ pub fn route<'a>(rules: &'a [UpstreamRule], host: &str) -> Option<&'a UpstreamPr
     chosen.and_then(|rule| rule.proxy.as_ref())
 }
 
-/// [`route`], then log tinyproxy's INFO line about the decision.
-pub fn route_and_log<'a>(rules: &'a [UpstreamRule], host: &str) -> Option<&'a UpstreamProxy> {
-    let proxy = route(rules, host);
-    crate::log_msg!(crate::log::Level::Info, "{}", describe_route(proxy, host));
-    proxy
-}
-
 /// tinyproxy's log text for a routing decision:
 /// `Found upstream proxy http 127.0.0.1:29301 for www.viahttp.test` or
 /// `No upstream proxy for HOST`. The target host is printed without
