@@ -83,13 +83,13 @@ pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, cfg: &Config) ->
     }
     let incoming_via = h.remove("Via");
     if !cfg.anonymous.is_empty() {
-        let mut allowed = cfg.anonymous.clone();
         // Framing headers always pass: dropping them would change how the
         // origin reads the body we send (tinyproxy drops Transfer-Encoding).
-        for keep in ["Content-Length", "Content-Type", "Transfer-Encoding"] {
-            allowed.push(keep.to_string());
-        }
-        h.retain_names(&allowed);
+        const ALWAYS: [&str; 3] = ["Content-Length", "Content-Type", "Transfer-Encoding"];
+        h.retain_names(|name| {
+            ALWAYS.iter().any(|a| a.eq_ignore_ascii_case(name))
+                || cfg.anonymous.iter().any(|a| a.eq_ignore_ascii_case(name))
+        });
     }
     let minor = if req.version.major == 1 {
         req.version.minor

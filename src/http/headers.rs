@@ -174,10 +174,9 @@ impl Headers {
         }
     }
 
-    /// Keep only headers whose names are in `allowed` (Anonymous mode).
-    pub fn retain_names(&mut self, allowed: &[String]) {
-        self.list
-            .retain(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(&h.name)));
+    /// Keep only headers whose names `allowed` accepts (Anonymous mode).
+    pub fn retain_names(&mut self, allowed: impl Fn(&str) -> bool) {
+        self.list.retain(|h| allowed(&h.name));
     }
 }
 
