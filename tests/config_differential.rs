@@ -13,7 +13,6 @@
 //! not installed.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -158,10 +157,9 @@ fn all_files() -> Vec<PathBuf> {
     files
 }
 
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    l.local_addr().expect("local addr").port()
-}
+#[path = "common/ports.rs"]
+mod ports;
+use ports::free_port;
 
 /// A unique, world-writable temp dir (the log is created after tinyproxy
 /// drops privileges to `nobody`).

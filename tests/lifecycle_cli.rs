@@ -1,6 +1,7 @@
 //! Command line and start-up checks: `-v`, `-h`, unknown flags,
 //! `--check`, unknown User/Group, and running unprivileged.
 
+mod common;
 mod lifecycle_support;
 
 use lifecycle_support::*;

@@ -2,6 +2,7 @@
 //! requests and tunnels finish within `--grace`, then exit 0; a second
 //! signal ends the drain at once.
 
+mod common;
 mod lifecycle_support;
 
 use lifecycle_support::*;

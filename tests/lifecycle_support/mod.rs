@@ -35,11 +35,8 @@ pub fn kill(pid: u32, sig: i32) {
     assert_eq!(rc, 0, "kill({pid}, {sig}) failed");
 }
 
-/// A free port on 127.0.0.1 (bound, read back, released).
-pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
+#[allow(unused_imports)] // not every test file that shares this module needs it
+pub use crate::common::free_port;
 
 pub fn local(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))

@@ -5,7 +5,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -37,11 +37,10 @@ pub fn read_repo_file(rel: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// A loopback port that was free when asked (the kernel picks it).
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local_addr").port()
-}
+#[path = "../common/ports.rs"]
+mod ports;
+#[allow(unused_imports)] // not every test file that shares this module needs it
+pub use ports::free_port;
 
 /// True once 127.0.0.1:`port` accepts a connection, false after `limit`.
 pub fn wait_for_port(port: u16, limit: Duration) -> bool {

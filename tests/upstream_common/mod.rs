@@ -2,7 +2,7 @@
 //! process guards, free ports, waiting for a port with a deadline.
 #![allow(dead_code)]
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener as StdListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,11 +15,10 @@ pub const V6: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
 /// Bounds every network step of a test.
 pub const STEP: Duration = Duration::from_secs(5);
 
-/// A port that was free a moment ago (for servers that take `-p PORT`).
-pub fn free_port() -> u16 {
-    let l = StdListener::bind((V4, 0)).expect("bind 127.0.0.1:0");
-    l.local_addr().expect("local_addr").port()
-}
+#[path = "../common/ports.rs"]
+mod ports;
+#[allow(unused_imports)] // not every test file that shares this module needs it
+pub use ports::free_port;
 
 /// Echoes every connection back until EOF; runs until the runtime ends.
 fn serve_echo(listener: TcpListener) {
