@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the multi-arch release image (linux/amd64 and linux/arm64) from
+# the static binaries that scripts/release-build.sh left in DIST, and
+# with PUSH=1 pushes it as IMAGE:VERSION and IMAGE:latest.
+#
+# deploy/Containerfile is FROM scratch and only COPYs, so both
+# architectures are assembled on one machine without emulation: each
+# gets its own build context holding its binary, and podman records the
+# platform in a manifest list.  Used by .github/workflows/release.yml;
+# without PUSH=1 it only builds (a dry run).
+#
+# Usage: [PUSH=1] release-image.sh DIST IMAGE
+#   e.g. release-image.sh dist ghcr.io/tinyproxy-rs/tinyproxy-rs
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+DIST="${1:?usage: release-image.sh DIST IMAGE}"
+IMAGE="${2:?usage: release-image.sh DIST IMAGE}"
+VERSION="$(scripts/release-version.sh)"
+MANIFEST="$IMAGE:$VERSION"
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+podman manifest rm "$MANIFEST" >/dev/null 2>&1 || true
+podman manifest create "$MANIFEST" >/dev/null
+for pair in x86_64:amd64 aarch64:arm64; do
+  arch="${pair%%:*}" platform="linux/${pair#*:}"
+  ctx="$TMP/$arch"
+  mkdir -p "$ctx"
+  install -m 0755 "$DIST/tinyproxy-rs-$VERSION-$arch-linux" "$ctx/tinyproxy"
+  install -m 0644 conf/tinyproxy.conf conf/default.html conf/stats.html \
+    deploy/image/passwd deploy/image/group "$ctx/"
+  echo "release-image: $platform"
+  podman build --quiet --platform "$platform" --manifest "$MANIFEST" \
+    -f deploy/Containerfile "$ctx" >/dev/null
+done
+podman manifest inspect "$MANIFEST" \
+  | grep -o '"architecture": *"[a-z0-9]*"' | sort | tr '\n' ' '
+echo
+
+if [ "${PUSH:-0}" = 1 ]; then
+  for tag in "$VERSION" latest; do
+    echo "release-image: push $IMAGE:$tag"
+    podman manifest push --all "$MANIFEST" "docker://$IMAGE:$tag"
+  done
+fi
