@@ -25,20 +25,30 @@ trap 'rm -rf "$TMP"' EXIT
 
 podman manifest rm "$MANIFEST" >/dev/null 2>&1 || true
 podman manifest create "$MANIFEST" >/dev/null
-for pair in x86_64:amd64 aarch64:arm64; do
-  arch="${pair%%:*}" platform="linux/${pair#*:}"
+# arch as in the binary's name, platform, and readelf's name of the ELF machine.
+for triple in x86_64:amd64:X86-64 aarch64:arm64:AArch64; do
+  IFS=: read -r arch platform machine <<<"$triple"
+  bin="$DIST/tinyproxy-rs-$VERSION-$arch-linux"
+  if ! readelf -h "$bin" | grep -qE "Machine:.* $machine\$"; then
+    echo "release-image: $bin is not an $machine executable" >&2
+    exit 1
+  fi
   ctx="$TMP/$arch"
   mkdir -p "$ctx"
-  install -m 0755 "$DIST/tinyproxy-rs-$VERSION-$arch-linux" "$ctx/tinyproxy"
+  install -m 0755 "$bin" "$ctx/tinyproxy"
   install -m 0644 conf/tinyproxy.conf conf/default.html conf/stats.html \
     deploy/image/passwd deploy/image/group "$ctx/"
-  echo "release-image: $platform"
-  podman build --quiet --platform "$platform" --manifest "$MANIFEST" \
+  echo "release-image: linux/$platform"
+  # --no-cache: a cached layer of the other platform must not be reused.
+  podman build --quiet --no-cache --platform "linux/$platform" --manifest "$MANIFEST" \
     -f deploy/Containerfile "$ctx" >/dev/null
 done
-podman manifest inspect "$MANIFEST" \
-  | grep -o '"architecture": *"[a-z0-9]*"' | sort | tr '\n' ' '
-echo
+archs=$(podman manifest inspect "$MANIFEST" | sed -n 's/.*"architecture": *"\([a-z0-9]*\)".*/\1/p' | sort | tr '\n' ' ')
+if [ "$archs" != "amd64 arm64 " ]; then
+  echo "release-image: $MANIFEST holds '$archs', want amd64 and arm64" >&2
+  exit 1
+fi
+echo "release-image: $MANIFEST holds linux/amd64 and linux/arm64"
 
 if [ "${PUSH:-0}" = 1 ]; then
   for tag in "$VERSION" latest; do

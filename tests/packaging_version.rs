@@ -149,7 +149,7 @@ fn workflow_publishes_on_version_tags_what_the_scripts_check() {
     }
     let image_script = read_repo_file("scripts/release-image.sh");
     assert!(image_script.contains("for tag in \"$VERSION\" latest"));
-    assert!(image_script.contains("x86_64:amd64 aarch64:arm64"));
+    assert!(image_script.contains("x86_64:amd64:X86-64 aarch64:arm64:AArch64"));
 }
 
 #[test]
