@@ -2,8 +2,9 @@
 # README's Kubernetes walk-through with the locally built image, under
 # `podman kube play` (part of `make test`, after the image test built
 # the image): `kubectl kustomize deploy/k8s-local` must name the image
-# `make image` built, with imagePullPolicy Never, and that rendered
-# ConfigMap and Deployment must serve requests.
+# `make image` built, with imagePullPolicy Never, `podman save` must
+# archive it under that name (for `kind load image-archive`), and the
+# rendered ConfigMap and Deployment must serve requests.
 #
 # podman cannot play the rendered objects unchanged on a test machine
 # (it would publish port 8888 on every host address, once per replica,
@@ -80,6 +81,13 @@ fi
 [ "$policy" = Never ] || fail "deploy/k8s-local pulls with '$policy', not Never"
 podman image exists "$IMAGE" || fail "no image $IMAGE: run make image first"
 pass "kubectl kustomize deploy/k8s-local deploys $IMAGE (pull: Never), which exists"
+
+# README's `podman save ... -o tinyproxy-rs.tar` for `kind load image-archive`:
+# the archive must carry the name the Deployment asks for.
+podman save -q "$IMAGE" -o "$TMP/tinyproxy-rs.tar"
+tags=$(tar -xOf "$TMP/tinyproxy-rs.tar" manifest.json)
+grep -qF "\"RepoTags\":[\"$IMAGE\"]" <<<"$tags" || fail "podman save archive names: $tags"
+pass "podman save archive is tagged $IMAGE (what kind load imports)"
 
 # ------------------------------------------------------------ kube play
 ORIGIN_PORT=$(free_port)
