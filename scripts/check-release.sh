@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Static checks of the release machinery (part of `make lint` and of
 # `make test`'s check-deploy step):
-#   * actionlint on .github/workflows/release.yml (it runs shellcheck on
-#     every `run:` block too) and shellcheck on the scripts it calls;
+#   * yamllint and actionlint on .github/workflows/release.yml (actionlint
+#     runs shellcheck on every `run:` block too), shellcheck on the
+#     scripts it calls;
 #   * both kustomizations render with `kubectl kustomize`: deploy/k8s
 #     (the published image at Cargo.toml's version) and deploy/k8s-local
 #     (the image `make image` builds, never pulled);
@@ -45,7 +46,10 @@ step() {
   fi
 }
 
-workflow_lint() { actionlint .github/workflows/release.yml; }
+workflow_lint() {
+  yamllint -s -c scripts/yamllint.yaml .github/
+  actionlint .github/workflows/release.yml
+}
 
 scripts_lint() { shellcheck -x scripts/release-*.sh scripts/check-release.sh scripts/test-kube-play.sh; }
 
@@ -72,7 +76,7 @@ validate() {
 
 published="$(sed -n 's/^  IMAGE: //p' .github/workflows/release.yml):$(scripts/release-version.sh)"
 
-step actionlint workflow_lint
+step "yamllint, actionlint" workflow_lint
 step "shellcheck release scripts" scripts_lint
 step "kubectl kustomize deploy/k8s" render deploy/k8s published
 step "image $published" expect_image published "$published" Always
