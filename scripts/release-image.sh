@@ -23,6 +23,13 @@ MANIFEST="$IMAGE:$VERSION"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
+# OCI labels: the version, and in GitHub Actions the repository, which
+# links the ghcr.io package to it.
+labels=(--label "org.opencontainers.image.version=$VERSION")
+if [ -n "${GITHUB_REPOSITORY:-}" ]; then
+  labels+=(--label "org.opencontainers.image.source=${GITHUB_SERVER_URL:-https://github.com}/$GITHUB_REPOSITORY")
+fi
+
 podman manifest rm "$MANIFEST" >/dev/null 2>&1 || true
 podman manifest create "$MANIFEST" >/dev/null
 # arch as in the binary's name, platform, and readelf's name of the ELF machine.
@@ -41,7 +48,7 @@ for triple in x86_64:amd64:X86-64 aarch64:arm64:AArch64; do
   echo "release-image: linux/$platform"
   # --no-cache: a cached layer of the other platform must not be reused.
   podman build --quiet --no-cache --platform "linux/$platform" --manifest "$MANIFEST" \
-    -f deploy/Containerfile "$ctx" >/dev/null
+    "${labels[@]}" -f deploy/Containerfile "$ctx" >/dev/null
 done
 archs=$(podman manifest inspect "$MANIFEST" | sed -n 's/.*"architecture": *"\([a-z0-9]*\)".*/\1/p' | sort | tr '\n' ' ')
 if [ "$archs" != "amd64 arm64 " ]; then
