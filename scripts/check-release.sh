@@ -29,14 +29,19 @@ TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
 # Runs "$@" with its output kept aside; on failure prints it and stops.
-# (The command runs in a subshell with errexit on: inside `if`, bash
-# would ignore `set -e` in a function.)
+# The command runs in a subshell with errexit on, and not as the
+# condition of an `if` or `||`: there bash ignores `set -e` in the whole
+# function, and a failing command before its last one would pass.
 step() {
-  local name="$1" start end
+  local name="$1" start end status
   shift
   start=$(date +%s%N)
   printf 'check-release: %-32s ' "$name"
-  if (set -e; "$@") >"$TMP/out" 2>&1; then
+  set +e
+  (set -e; "$@") >"$TMP/out" 2>&1
+  status=$?
+  set -e
+  if [ "$status" = 0 ]; then
     end=$(date +%s%N)
     printf 'ok (%d ms)\n' "$(( (end - start) / 1000000 ))"
   else
