@@ -100,7 +100,12 @@ wait_port "$ORIGIN_PORT" 10 || fail "origin did not start"
 
 KPORT=$(free_port)
 python scripts/kube_play_manifest.py "$TMP/k8s" "$rendered" "$KPORT" > "$TMP/play.yaml"
-# Never take down a pod of the same name that another test is running.
+# Never take down a pod of the same name that another test is running:
+# wait (at most 30 s) for it to go.
+for ((i = 0; i < 300; i++)); do
+  podman pod exists "$POD" || break
+  sleep 0.1
+done
 if podman pod exists "$POD"; then
   fail "pod $POD exists already (another test running? else: podman pod rm -f $POD)"
 fi
