@@ -2,8 +2,10 @@
 #
 #   make run        build and run the proxy in the foreground (conf/tinyproxy.conf)
 #   make test       everything CI runs: deps, fmt, clippy, cargo test,
-#                   deploy checks, image test
-#   make lint       fmt --check, clippy, deploy checks
+#                   deploy and release checks, image test, kube play of
+#                   README's walk-through
+#   make lint       fmt --check, clippy, deploy and release checks
+#                   (actionlint, shellcheck, kustomize output validated)
 #   make install    release build installed under $(DESTDIR)$(PREFIX)
 #   make image      container image with podman (localhost/tinyproxy-rs:dev)
 
@@ -64,9 +66,12 @@ cargo-test:
 
 check-deploy:
 	bash scripts/check-deploy.sh
+	bash scripts/check-release.sh
 
+# The kube play of README's walk-through uses the image test-image built.
 test-image:
 	bash scripts/test-image.sh
+	if [ "$(IMAGE_E2E)" = 1 ]; then bash scripts/test-kube-play.sh; fi
 
 lint: fmt-check clippy check-deploy
 

@@ -22,7 +22,8 @@ def load(directory):
     objs = {}
     for path in sorted(Path(directory).glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
-            if doc:
+            # kustomization.yaml configures kustomize; it is not an object.
+            if doc and doc.get("kind") != "Kustomization":
                 objs[(doc["kind"], doc["metadata"]["name"])] = doc
     return objs
 

