@@ -49,11 +49,50 @@ pub fn insert_after(log: &mut Vec<String>, after: &str, line: &str) {
     log.insert(i, line.to_string());
 }
 
+/// 1.11.2+ names the file in the reload line (`reload-line-path`). Only
+/// the exact 1.11.1 line is edited, so the edit leaves the reference
+/// build's observation (which already has the path) as it is.
+pub fn reload_line_path(log: &mut [String]) {
+    for l in log.iter_mut() {
+        if l == "NOTICE Reloading config file" {
+            *l = "NOTICE Reloading config file ({DIR}/tinyproxy.conf)".into();
+        }
+    }
+}
+
+/// Known bug `todo-auth-log-missing` (src/server/request.rs): the
+/// reference build logs `Failed auth attempt` also when credentials are
+/// missing; we log it only for wrong ones. Drops the reference's line.
+pub fn todo_auth_log_missing(o: &mut crate::obs::Obs) {
+    o.log
+        .retain(|l| !l.starts_with("INFO Failed auth attempt "));
+}
+
+/// Known bug `todo-stathost-trans-log` (src/server/request.rs): the
+/// reference build recognises the stats host from the `Host:` header
+/// before the transparent path, so it logs no `process_request: trans
+/// Host` line for it; we do (as 1.11.1). Adds that line before the
+/// reference's `Request for the stathost.`.
+pub fn todo_stathost_trans_log(o: &mut crate::obs::Obs) {
+    insert_before(
+        &mut o.log,
+        "NOTICE Request for the stathost.",
+        "INFO process_request: trans Host GET http://tinyproxy.stats:80/ for N",
+    );
+}
+
+/// Insert `line` right before the first line equal to `before`.
+fn insert_before(log: &mut Vec<String>, before: &str, line: &str) {
+    let i = log.iter().position(|l| l == before).unwrap_or(log.len());
+    log.insert(i, line.to_string());
+}
+
 /// Shorthand for a scenario.
 pub fn same(name: &'static str, run: fn(&mut crate::harness::Ctx)) -> Scenario {
     Scenario {
         name,
         expect: crate::Expect::Same,
+        reference: None,
         run,
     }
 }
@@ -67,6 +106,7 @@ pub fn differs(
     Scenario {
         name,
         expect: crate::Expect::Differs(anchor, lift),
+        reference: None,
         run,
     }
 }
