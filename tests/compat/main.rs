@@ -210,6 +210,27 @@ fn compat_scenarios() {
     );
 }
 
+/// Every anchor a scenario names (against either tinyproxy) is documented
+/// in COMPATIBILITY.md and docs/compat-scenarios.md.
+#[test]
+fn every_anchor_is_documented() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |f: &str| std::fs::read_to_string(format!("{root}/{f}")).expect("read doc");
+    let (compat, scen) = (read("COMPATIBILITY.md"), read("docs/compat-scenarios.md"));
+    let mut missing = Vec::new();
+    for s in scenarios::all() {
+        for e in [s.expect, s.reference_expect()] {
+            if let Expect::Differs(a, _) = e {
+                let quoted = format!("`{a}`");
+                if !compat.contains(&quoted) || !scen.contains(&quoted) {
+                    missing.push(format!("{} ({a})", s.name));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "anchors not documented: {missing:?}");
+}
+
 #[test]
 fn tinyproxy_own_suite() {
     suite::run();
