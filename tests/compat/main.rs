@@ -162,6 +162,11 @@ fn compat_scenarios() {
         println!("compat: skipped: {DEBIAN} not installed (apt-get install -y tinyproxy)");
         return;
     }
+    // Find or build the reference once, before any scenario starts (a
+    // build that fails fails here, with its output).
+    if let Some(bin) = reference::binary() {
+        println!("compat: reference build {}", bin.display());
+    }
     let only = std::env::var("COMPAT_ONLY").ok();
     let all: Vec<Scenario> = scenarios::all()
         .into_iter()
