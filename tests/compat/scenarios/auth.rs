@@ -154,16 +154,5 @@ fn stathost_auth(c: &mut Ctx) {
 /// RFC 7617: the scheme name is case-insensitive, so `BASIC` with good
 /// credentials is accepted and proxied (tinyproxy: 401).
 fn upper_lift(o: &mut Obs) {
-    o.client = vec!["HTTP/1.1 200 OK\r\nVia: 1.1 tp-c (tinyproxy)\r\nServer: origin\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\norigin-ok\n".into()];
-    o.origin = vec!["GET /a HTTP/1.1\r\nHost: 127.0.0.1:{ORIGIN}\r\nConnection: close\r\nVia: 1.1 tp-c (tinyproxy)\r\n\r\n".into()];
-    o.log.truncate(2);
-    for l in [
-        "INFO No upstream proxy for 127.0.0.1",
-        "INFO opensock: opening connection to 127.0.0.1:{ORIGIN}",
-        "INFO opensock: getaddrinfo returned for 127.0.0.1:{ORIGIN}",
-        "CONNECT Established connection to host \"127.0.0.1\" using file descriptor N.",
-        "INFO Closed connection between local client (fd:N) and remote client (fd:N)",
-    ] {
-        o.log.push(l.into());
-    }
+    super::auth_accepted(o);
 }
