@@ -6,6 +6,9 @@
 #   peers the test suite talks to: the real tinyproxy (differential and
 #     upstream tests), curl, microsocks and dante (SOCKS5 upstreams),
 #     openssl (TLS server behind CONNECT), python3, procps, iproute2;
+#   gcc, make, autoconf and automake: scripts/reference-tinyproxy.sh builds
+#     the reference tinyproxy (upstream master, ../shared/reference) that
+#     tests/compat compares with;
 #   packaging checks: man-db, groff-base and mandoc (man page lint),
 #     systemd (systemd-analyze verify), shellcheck, python3-venv;
 #   the container image test: podman, buildah, runc and catatonit (podman
@@ -25,6 +28,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.cache/venv}"
 
 PKGS="tinyproxy curl microsocks dante-server openssl python3 procps iproute2
+  gcc make autoconf automake
   man-db groff-base mandoc systemd shellcheck python3-venv
   podman buildah runc catatonit"
 

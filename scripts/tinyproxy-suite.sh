@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs tinyproxy's own test suite (tests/scripts/run_tests.sh from the
-# Debian source package, fetched at test time into a temp dir and never
-# committed) against OUR binary.
+# Runs tinyproxy's own test suite (tests/scripts/run_tests.sh) against OUR
+# binary. The suite comes from the source of the release we target -- the
+# reference tarball in the shared test data (../shared/reference beside the
+# clone, $SHARED_DIR, or /work/shared), unpacked into a temp dir -- or, when
+# that is absent, from Debian's source package (apt-get source, 1.11.1).
+# Nothing of tinyproxy is committed. TINYPROXY_SRC=DIR uses an unpacked tree.
 #
 # Usage: scripts/tinyproxy-suite.sh [PATH-TO-OUR-tinyproxy]
 #   default binary: $TINYPROXY_BIN or target/debug/tinyproxy.
@@ -65,10 +68,20 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$work/pids"
 
-ensure_source_tools || { echo "tinyproxy-suite: SKIP: cannot install dpkg-dev"; exit 77; }
-ensure_deb_src
 src=${TINYPROXY_SRC:-}
 if [ -z "$src" ]; then
+  for d in "${SHARED_DIR:-}" "$here/../shared" /work/shared; do
+    [ -n "$d" ] || continue
+    tarball=$(find "$d/reference" -maxdepth 1 -name 'tinyproxy-*.tar.gz' 2>/dev/null | sort | head -1)
+    [ -n "$tarball" ] || continue
+    tar -xzf "$tarball" -C "$work" || { echo "tinyproxy-suite: cannot unpack $tarball"; exit 2; }
+    src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'tinyproxy-[0-9]*' | head -1)
+    break
+  done
+fi
+if [ -z "$src" ]; then
+  ensure_source_tools || { echo "tinyproxy-suite: SKIP: cannot install dpkg-dev"; exit 77; }
+  ensure_deb_src
   # A stale package list may lack the deb-src index: update once, retry.
   if ! (cd "$work" && apt-get source -qq tinyproxy >"$work/apt-source.log" 2>&1) \
     && ! ($SUDO apt-get update -qq >/dev/null 2>&1 \

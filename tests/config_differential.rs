@@ -1,10 +1,14 @@
 //! Differential test: the real tinyproxy (`/usr/bin/tinyproxy`, Debian
-//! 1.11.1) and our parser must agree on every config fixture and every
-//! real-world config: both accept, or both reject with the same exit
-//! status and the same tinyproxy stderr lines; for accepted files, every
-//! parse-time log line tinyproxy writes must appear, in order and with its
-//! level, among our diagnostics. Deliberate differences are listed in
-//! `KNOWN` and asserted *as* differences.
+//! 1.11.1: "every config valid for 1.11.1 keeps working") and our parser
+//! must agree on every config fixture and every real-world config: both
+//! accept, or both reject with the same exit status and the same tinyproxy
+//! stderr lines; for accepted files, every parse-time log line tinyproxy
+//! writes must appear, in order and with its level, among our diagnostics.
+//! Deliberate differences are listed in `KNOWN` and asserted *as*
+//! differences. The reference build (1.11.3 + security fixes, see
+//! tests/compat/reference.rs) is a second column with its own list,
+//! `KNOWN_VS_REFERENCE`; it is skipped, with the reason, when it cannot be
+//! had.
 //!
 //! tinyproxy is run on a rewritten copy that keeps line numbers: Port → a
 //! free port, Listen → loopback, log/pid/filter/template paths → a temp
@@ -18,108 +22,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use tinyproxy_rs::config::{load, ConfigError};
 
+#[path = "config_differential/known.rs"]
+mod known;
+#[path = "compat/reference.rs"]
+mod reference;
 #[path = "config_differential/rewrite.rs"]
 mod rewrite;
 #[path = "config_differential/tinyproxy.rs"]
 mod tinyproxy;
+use known::{Known, KNOWN, KNOWN_VS_REFERENCE};
 use rewrite::rewrite;
 use tinyproxy::{run_tinyproxy, TINYPROXY};
 
 const REAL_WORLD: &str = "/work/shared/configs/real-world";
 const DEBIAN_CONF: &str = "/etc/tinyproxy/tinyproxy.conf";
-
-/// How a known difference shows.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Known {
-    /// tinyproxy 1.11.1 rejects (exit 70), we accept.
-    TpRejects,
-    /// tinyproxy 1.11.1 accepts, we reject (exit 70).
-    TpAccepts,
-    /// tinyproxy fails later in its startup with this status; we reject
-    /// the file at parse time.
-    TpLaterExit(i32),
-    /// Both accept, but the parse-time log differs.
-    LogDiffers,
-}
-
-/// Deliberate differences (file name, how it shows, why).
-const KNOWN: &[(&str, Known, &str)] = &[
-    (
-        "diff-upstream-ipv6-bracket.conf",
-        Known::TpRejects,
-        "[IPv6]:port upstreams (1.11.2)",
-    ),
-    (
-        "diff-basicauth-special-chars.conf",
-        Known::TpRejects,
-        "BasicAuth character set (1.11.2)",
-    ),
-    (
-        "diff-basicauth-password-spaces.conf",
-        Known::TpRejects,
-        "BasicAuth password with spaces (1.11.2)",
-    ),
-    (
-        "diff-basicauthrealm.conf",
-        Known::TpRejects,
-        "BasicAuthRealm (1.11.3)",
-    ),
-    (
-        "diff-listen-scope.conf",
-        Known::TpRejects,
-        "IPv6 scope ids (1.11.2)",
-    ),
-    (
-        "diff-allow-scope.conf",
-        Known::TpRejects,
-        "IPv6 scope ids (1.11.2)",
-    ),
-    (
-        "gh-PavelSozonov-http-https-proxy.conf",
-        Known::TpRejects,
-        "BasicAuth <login> <password> is valid under 1.11.2 rules",
-    ),
-    (
-        "diff-nul-byte.conf",
-        Known::TpAccepts,
-        "we refuse NUL bytes in directive lines",
-    ),
-    (
-        "diff-bind-not-an-address.conf",
-        Known::TpAccepts,
-        "Bind must be an address we can bind to",
-    ),
-    (
-        "diff-int-overflow.conf",
-        Known::TpAccepts,
-        "numbers that do not fit 32 bits are refused, not wrapped",
-    ),
-    (
-        "diff-port-wrap.conf",
-        Known::TpAccepts,
-        "Port 4294967297 would wrap to port 1",
-    ),
-    (
-        "diff-upstream-port-over-65535.conf",
-        Known::TpAccepts,
-        "upstream port would wrap",
-    ),
-    (
-        "diff-listen-not-an-address.conf",
-        Known::TpLaterExit(71),
-        "Listen must be an address (tinyproxy fails to listen)",
-    ),
-    (
-        "diff-upstream-type-caps.conf",
-        Known::LogDiffers,
-        "Upstream HTTP/Socks5/NONE read ignoring case",
-    ),
-    (
-        "diff-upstream-noncontiguous-mask.conf",
-        Known::LogDiffers,
-        "non-contiguous dotted masks are dropped",
-    ),
-];
 
 /// What one implementation did with a file.
 #[derive(Debug)]
@@ -208,9 +124,12 @@ fn obsolete_lines(stderr: &str) -> String {
         .collect()
 }
 
+/// The differences one tinyproxy is allowed to show.
+type KnownList = &'static [(&'static str, Known, &'static str)];
+
 /// Compare both outcomes for one file; `Err` describes a mismatch.
-fn compare(name: &str, tp: &Outcome, ours: &Outcome) -> Result<(), String> {
-    let known = KNOWN.iter().find(|k| k.0 == name).map(|k| k.1);
+fn compare(list: KnownList, name: &str, tp: &Outcome, ours: &Outcome) -> Result<(), String> {
+    let known = list.iter().find(|k| k.0 == name).map(|k| k.1);
     use Outcome::{Accepted as A, Rejected as R};
     match (known, tp, ours) {
         (Some(Known::TpRejects), R { code: 70, .. }, A { .. }) => Ok(()),
@@ -219,6 +138,7 @@ fn compare(name: &str, tp: &Outcome, ours: &Outcome) -> Result<(), String> {
         (Some(Known::LogDiffers), A { log: t, .. }, A { log: o, .. }) if !is_subsequence(t, o) => {
             Ok(())
         }
+        (Some(Known::TpCannotBind), R { code: 71, .. }, A { .. }) => Ok(()),
         (Some(k), _, _) => Err(format!(
             "known difference {k:?} did not show: tinyproxy {tp:?}, ours {ours:?}"
         )),
@@ -266,7 +186,15 @@ fn compare(name: &str, tp: &Outcome, ours: &Outcome) -> Result<(), String> {
     }
 }
 
-fn check_file(path: &Path, tag: usize) -> Result<(), String> {
+/// One tinyproxy against our parser on one file, retried once on a port
+/// race; `Err` describes a mismatch.
+fn check_against(
+    bin: &Path,
+    list: KnownList,
+    label: &str,
+    path: &Path,
+    tag: usize,
+) -> Result<(), String> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -278,9 +206,9 @@ fn check_file(path: &Path, tag: usize) -> Result<(), String> {
         fs::write(dir.join("filter.txt"), b"").map_err(|e| e.to_string())?;
         let cfg = dir.join("copy.conf");
         fs::write(&cfg, rewrite(&orig, &dir, free_port())).map_err(|e| e.to_string())?;
-        let tp = run_tinyproxy(&cfg, &dir.join("tp.log"));
+        let tp = run_tinyproxy(bin, &cfg, &dir.join("tp.log"));
         let ours = run_ours(&cfg);
-        last = compare(&name, &tp, &ours).map_err(|e| format!("{name}: {e}"));
+        last = compare(list, &name, &tp, &ours).map_err(|e| format!("{name} vs {label}: {e}"));
         let _ = fs::remove_dir_all(&dir);
         // A port taken between our probe and tinyproxy's bind shows as
         // exit 71: try once more with another port.
@@ -292,6 +220,19 @@ fn check_file(path: &Path, tag: usize) -> Result<(), String> {
     last
 }
 
+/// Both columns for one file: Debian's 1.11.1 and, when built, the
+/// reference build.
+fn check_file(path: &Path, tag: usize) -> Vec<String> {
+    let mut errs = Vec::new();
+    let debian = check_against(Path::new(TINYPROXY), KNOWN, "1.11.1", path, tag * 2);
+    errs.extend(debian.err());
+    if let Some(bin) = reference::binary() {
+        let r = check_against(bin, KNOWN_VS_REFERENCE, "1.11.3+", path, tag * 2 + 1);
+        errs.extend(r.err());
+    }
+    errs
+}
+
 #[test]
 fn tinyproxy_and_we_agree_on_every_config() {
     if !Path::new(TINYPROXY).exists() {
@@ -300,6 +241,9 @@ fn tinyproxy_and_we_agree_on_every_config() {
     }
     let files = all_files();
     assert!(files.len() > 50, "fixtures missing: {files:?}");
+    if let Some(why) = reference::skipped() {
+        println!("config_differential: reference column skipped: {why}");
+    }
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -307,9 +251,11 @@ fn tinyproxy_and_we_agree_on_every_config() {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(f) = files.get(i) else { break };
-                if let Err(e) = check_file(f, i) {
-                    failures.lock().unwrap_or_else(|p| p.into_inner()).push(e);
-                }
+                let errs = check_file(f, i);
+                failures
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(errs);
             });
         }
     });
@@ -325,7 +271,7 @@ fn tinyproxy_and_we_agree_on_every_config() {
 #[test]
 fn every_known_difference_has_its_file() {
     let files = all_files();
-    for (name, _, why) in KNOWN {
+    for (name, _, why) in KNOWN.iter().chain(KNOWN_VS_REFERENCE) {
         let present = files
             .iter()
             .any(|f| f.file_name().is_some_and(|n| n == *name));
@@ -367,6 +313,12 @@ fn show_one() {
     let copy = rewrite(&fs::read(&f).expect("read F"), &dir, free_port());
     fs::write(&cfg, &copy).expect("write copy");
     eprintln!("{}", String::from_utf8_lossy(&copy));
-    eprintln!("{:#?}", run_tinyproxy(&cfg, &dir.join("tp.log")));
+    eprintln!(
+        "{:#?}",
+        run_tinyproxy(Path::new(TINYPROXY), &cfg, &dir.join("tp.log"))
+    );
+    if let Some(bin) = reference::binary() {
+        eprintln!("{:#?}", run_tinyproxy(bin, &cfg, &dir.join("ref.log")));
+    }
     eprintln!("{:#?}", run_ours(&cfg));
 }

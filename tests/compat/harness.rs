@@ -1,6 +1,7 @@
-//! One side of a scenario: a temp dir, the proxy process (real tinyproxy
-//! or ours) on a free loopback port, its peers, and the observations.
-//! Every process is ended by its pid (the `Child`), also on panic.
+//! One side of a scenario: a temp dir, the proxy process (a real tinyproxy
+//! -- the reference build or Debian's -- or ours) on a free loopback port,
+//! its peers, and the observations. Every process is ended by its pid (the
+//! `Child`), also on panic.
 
 use std::io::Write as _;
 use std::net::IpAddr;
@@ -15,7 +16,8 @@ use crate::obs::Obs;
 use crate::peers::{fixed_ok, Peer, Reply};
 use crate::process::{die_with_parent, Proc};
 
-pub const TINYPROXY: &str = "/usr/bin/tinyproxy";
+/// Debian's tinyproxy 1.11.1: "every config valid for 1.11.1 keeps working".
+pub const DEBIAN: &str = "/usr/bin/tinyproxy";
 pub const OURS: &str = env!("CARGO_BIN_EXE_tinyproxy");
 /// The last start-up line at LogLevel Info.
 pub const MAIN_LOOP: &str = "Starting main loop. Accepting connections.";
@@ -24,8 +26,19 @@ pub(crate) const WAIT: Duration = Duration::from_secs(8);
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Side {
-    Tinyproxy,
+    /// The reference build: upstream master, 1.11.3 plus its security
+    /// fixes (see `reference.rs`), the release we target.
+    Reference,
+    /// Debian's 1.11.1 (`DEBIAN`).
+    Debian,
     Ours,
+}
+
+impl Side {
+    /// Either real tinyproxy (the reference build or Debian's).
+    pub fn is_tinyproxy(self) -> bool {
+        self != Side::Ours
+    }
 }
 
 #[path = "../common/ports.rs"]
@@ -69,10 +82,12 @@ impl Ctx {
         }
     }
 
-    pub fn bin(&self) -> &'static str {
+    pub fn bin(&self) -> &'static std::path::Path {
         match self.side {
-            Side::Tinyproxy => TINYPROXY,
-            Side::Ours => OURS,
+            Side::Reference => crate::reference::binary()
+                .expect("scenarios run on the reference side only when it is built"),
+            Side::Debian => std::path::Path::new(DEBIAN),
+            Side::Ours => std::path::Path::new(OURS),
         }
     }
 

@@ -1,124 +1,184 @@
-//! Compatibility suite: every scenario runs against the real tinyproxy
-//! (/usr/bin/tinyproxy, Debian 1.11.1) and against our binary, side by
-//! side, with the same config and the same client actions; the normalised
-//! observations (what the client, the origin and upstreams received, the
-//! log lines, exit status and stderr) must be equal — after tinyproxy's
-//! version strings are lifted to the 1.11.3 form we target — or differ
-//! exactly as a documented deliberate difference says (`Differs`), which
-//! is expressed as an edit of tinyproxy's observation into ours.
-//! See docs/compat-scenarios.md for the list and the anchors.
+//! Compatibility suite: every scenario runs side by side, with the same
+//! config and the same client actions, against our binary and against two
+//! real tinyproxies:
+//!
+//! * the reference build -- upstream master, 1.11.3 plus its later security
+//!   fixes, the release we target (primary; see `reference.rs`);
+//! * Debian's 1.11.1 (`/usr/bin/tinyproxy`), which keeps "every config
+//!   valid for 1.11.1 keeps working" and the 1.11.1 → 1.11.3 changes pinned.
+//!
+//! The normalised observations (what the client, the origin and upstreams
+//! received, the log lines, exit status and stderr) must be equal -- after
+//! each tinyproxy's version strings are lifted to the 1.11.3 form -- or
+//! differ exactly as a documented difference says (`Differs`), expressed
+//! as an edit of tinyproxy's observation into ours. See
+//! docs/compat-scenarios.md for the list and the anchors.
 
 mod client;
+mod compare;
 mod harness;
 mod normalise;
 mod obs;
 mod peers;
 mod process;
+mod reference;
 mod scenarios;
 mod suite;
 
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use harness::{Ctx, Side, TINYPROXY};
-use obs::{diff, Obs};
+use compare::{Column, Outcome};
+use harness::DEBIAN;
+use obs::Obs;
 
 /// Turns tinyproxy's (lifted) observation into exactly what we expect.
 pub type Lift = fn(&mut Obs);
 
-/// What a scenario expects of our binary relative to tinyproxy.
+/// What a scenario expects of our binary relative to one tinyproxy.
+#[derive(Clone, Copy)]
 pub enum Expect {
     /// Identical observations.
     Same,
-    /// A documented deliberate difference: anchor and the exact edit.
+    /// A documented difference: anchor and the exact edit.
     Differs(&'static str, Lift),
+    /// Only for the 1.11.1 column: 1.11.1 refuses the config (a 1.11.2+
+    /// feature, say why), so the scenario runs against the reference
+    /// build alone (config_differential pins the refusal).
+    Newer(&'static str),
 }
+
+/// Anchors of changes tinyproxy made after 1.11.1 that we follow: against
+/// the reference build a scenario with one of them is `Same` (unless it
+/// says otherwise with `Scenario::vs_reference`).
+pub const FIXED_AFTER_1_11_1: &[&str] = &[
+    "connect-reply-version",
+    "repeated-headers",
+    "auth-407",
+    "reload-line-path",
+    "te-case-insensitive",
+    "stathost-exact",
+];
 
 pub struct Scenario {
     pub name: &'static str,
+    /// Against Debian's 1.11.1.
     pub expect: Expect,
-    pub run: fn(&mut Ctx),
+    /// Against the reference build, when it is not derived from `expect`
+    /// (see `FIXED_AFTER_1_11_1`).
+    pub reference: Option<Expect>,
+    pub run: fn(&mut harness::Ctx),
 }
 
-/// The longest one scenario (both sides) may take.
-const SCENARIO_DEADLINE: Duration = Duration::from_secs(45);
-
-enum Outcome {
-    Same,
-    Differs(&'static str),
-    Failed(String),
-}
-
-fn run_side(run: fn(&mut Ctx), side: Side) -> Result<Obs, String> {
-    let r = std::panic::catch_unwind(move || {
-        let mut c = Ctx::new(side);
-        run(&mut c);
-        c.finish()
-    });
-    r.map_err(|e| {
-        e.downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panic".into())
-    })
-}
-
-fn run_scenario(s: &Scenario) -> Outcome {
-    let (tx, rx) = mpsc::channel();
-    for side in [Side::Tinyproxy, Side::Ours] {
-        let tx = tx.clone();
-        let run = s.run;
-        std::thread::spawn(move || {
-            let _ = tx.send((side, run_side(run, side)));
-        });
+impl Scenario {
+    /// Set the expectation against the reference build explicitly.
+    pub fn vs_reference(mut self, e: Expect) -> Scenario {
+        self.reference = Some(e);
+        self
     }
-    let (mut tp, mut ours) = (None, None);
-    for _ in 0..2 {
-        match rx.recv_timeout(SCENARIO_DEADLINE) {
-            Ok((Side::Tinyproxy, r)) => tp = Some(r),
-            Ok((Side::Ours, r)) => ours = Some(r),
-            Err(_) => return Outcome::Failed("scenario deadline exceeded".into()),
+
+    /// What this scenario expects against the reference build.
+    pub fn reference_expect(&self) -> Expect {
+        match (self.reference, self.expect) {
+            (Some(e), _) => e,
+            (None, Expect::Differs(a, _)) if FIXED_AFTER_1_11_1.contains(&a) => Expect::Same,
+            (None, Expect::Newer(_)) => Expect::Same,
+            (None, e) => e,
         }
     }
-    let (Some(tp), Some(ours)) = (tp, ours) else {
-        return Outcome::Failed("missing side".into());
-    };
-    let mut want = match tp {
-        Ok(o) => o,
-        Err(e) => return Outcome::Failed(format!("tinyproxy side failed: {e}")),
-    };
-    let got = match ours {
-        Ok(o) => o,
-        Err(e) => return Outcome::Failed(format!("our side failed: {e}")),
-    };
-    normalise::lift_obs(&mut want);
-    if std::env::var_os("COMPAT_DUMP").is_some() {
-        eprintln!("=== {} tinyproxy (version-lifted only):\n{want:#?}", s.name);
-    }
-    let anchor = match s.expect {
-        Expect::Same => None,
-        Expect::Differs(a, lift) => {
-            lift(&mut want);
-            Some(a)
+}
+
+/// Counts of one column for the summary line.
+#[derive(Default)]
+struct Tally {
+    same: usize,
+    differs: usize,
+    /// Differences from 1.11.1 where we behave as the reference build.
+    fixed_later: usize,
+    /// Differences that are known bugs of ours (anchors `todo-…`).
+    todo: usize,
+    /// Scenarios whose config 1.11.1 refuses (not run against it).
+    newer: usize,
+    failed: Vec<&'static str>,
+}
+
+impl Tally {
+    fn add(&mut self, name: &'static str, o: &Outcome) {
+        match o {
+            Outcome::Same => self.same += 1,
+            Outcome::Differs(a) => {
+                self.differs += 1;
+                self.todo += usize::from(a.starts_with("todo-"));
+            }
+            Outcome::Failed(_) => self.failed.push(name),
+            Outcome::Skipped => {}
+            Outcome::Newer(_) => self.newer += 1,
         }
-    };
-    if std::env::var_os("COMPAT_DUMP").is_some() {
-        eprintln!("=== {} ours:\n{got:#?}", s.name);
     }
-    let d = diff(&want, &got);
-    match (d.is_empty(), anchor) {
-        (true, None) => Outcome::Same,
-        (true, Some(a)) => Outcome::Differs(a),
-        (false, _) => Outcome::Failed(d),
+
+    fn line(&self, fixed: bool) -> String {
+        let mut notes = Vec::new();
+        if fixed {
+            notes.push(format!("{} as in 1.11.3+", self.fixed_later));
+        }
+        if self.todo > 0 {
+            notes.push(format!("{} known bugs to fix", self.todo));
+        }
+        let later = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
+        };
+        let newer = if self.newer > 0 {
+            format!(", {} not run (config needs 1.11.2+)", self.newer)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} same, {} documented differences{later}, {} unexplained{newer}",
+            self.same,
+            self.differs,
+            self.failed.len()
+        )
     }
+}
+
+fn run_all(all: Vec<Scenario>) -> Vec<(&'static str, Column)> {
+    let jobs: usize = std::env::var("COMPAT_JOBS")
+        .ok()
+        .and_then(|j| j.parse().ok())
+        .unwrap_or(4);
+    let queue = Arc::new(Mutex::new(all));
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = (0..jobs)
+        .map(|_| {
+            let (q, r) = (Arc::clone(&queue), Arc::clone(&results));
+            std::thread::spawn(move || loop {
+                let Some(s) = q.lock().expect("queue").pop() else {
+                    return;
+                };
+                let out = compare::run_scenario(&s);
+                r.lock().expect("results").push((s.name, out));
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let mut results = std::mem::take(&mut *results.lock().expect("results"));
+    results.sort_by_key(|(n, _)| *n);
+    results
 }
 
 #[test]
 fn compat_scenarios() {
-    if !std::path::Path::new(TINYPROXY).exists() {
-        println!("compat: skipped: {TINYPROXY} not installed (apt-get install -y tinyproxy)");
+    if !std::path::Path::new(DEBIAN).exists() {
+        println!("compat: skipped: {DEBIAN} not installed (apt-get install -y tinyproxy)");
         return;
+    }
+    // Find or build the reference once, before any scenario starts (a
+    // build that fails fails here, with its output).
+    if let Some(bin) = reference::binary() {
+        println!("compat: reference build {}", bin.display());
     }
     let only = std::env::var("COMPAT_ONLY").ok();
     let all: Vec<Scenario> = scenarios::all()
@@ -129,55 +189,64 @@ fn compat_scenarios() {
     for s in &all {
         assert!(names.insert(s.name), "duplicate scenario name {}", s.name);
     }
-    let jobs: usize = std::env::var("COMPAT_JOBS")
-        .ok()
-        .and_then(|j| j.parse().ok())
-        .unwrap_or(4);
-    let queue = Arc::new(Mutex::new(all.into_iter().collect::<Vec<_>>()));
-    let results = Arc::new(Mutex::new(Vec::new()));
-    let workers: Vec<_> = (0..jobs)
-        .map(|_| {
-            let (q, r) = (Arc::clone(&queue), Arc::clone(&results));
-            std::thread::spawn(move || loop {
-                let Some(s) = q.lock().expect("queue").pop() else {
-                    return;
-                };
-                let out = run_scenario(&s);
-                r.lock().expect("results").push((s.name, out));
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().expect("worker");
-    }
-    let mut results = std::mem::take(&mut *results.lock().expect("results"));
-    results.sort_by_key(|(n, _)| *n);
-    let (mut same, mut differs, mut failed) = (0, 0, Vec::new());
-    for (name, out) in &results {
-        match out {
-            Outcome::Same => {
-                same += 1;
-                println!("compat: {name:<40} same");
-            }
-            Outcome::Differs(a) => {
-                differs += 1;
-                println!("compat: {name:<40} differs ({a})");
-            }
-            Outcome::Failed(d) => {
-                println!("compat: {name:<40} FAILED\n{d}");
-                failed.push(*name);
+    let results = run_all(all);
+    let (mut vs_ref, mut vs_debian) = (Tally::default(), Tally::default());
+    for (name, col) in &results {
+        vs_ref.add(name, &col.reference);
+        vs_debian.add(name, &col.debian);
+        if matches!(col.debian, Outcome::Differs(_)) && matches!(col.reference, Outcome::Same) {
+            vs_debian.fixed_later += 1;
+        }
+        println!(
+            "compat: {name:<44} 1.11.3+: {:<32} 1.11.1: {}",
+            col.reference.label(),
+            col.debian.label()
+        );
+        for (which, o) in [("1.11.3+", &col.reference), ("1.11.1", &col.debian)] {
+            if let Outcome::Failed(d) = o {
+                println!("compat: {name} vs {which} FAILED\n{d}");
             }
         }
     }
+    let ref_part = match reference::skipped() {
+        None => vs_ref.line(false),
+        Some(why) => format!("skipped ({why})"),
+    };
     // Written to the real stdout (not the captured one), so CI logs show
     // the summary even when the test passes.
     let summary = format!(
-        "compat: {same} same, {differs} documented differences, {} unexplained\n",
-        failed.len()
+        "compat: vs 1.11.3+: {ref_part}; vs 1.11.1: {}\n",
+        vs_debian.line(true)
     );
     print!("{summary}");
     let _ = std::io::Write::write_all(&mut std::io::stdout(), summary.as_bytes());
-    assert!(failed.is_empty(), "unexplained differences: {failed:?}");
+    assert!(
+        vs_ref.failed.is_empty() && vs_debian.failed.is_empty(),
+        "unexplained differences: vs 1.11.3+ {:?}, vs 1.11.1 {:?}",
+        vs_ref.failed,
+        vs_debian.failed
+    );
+}
+
+/// Every anchor a scenario names (against either tinyproxy) is documented
+/// in COMPATIBILITY.md and docs/compat-scenarios.md.
+#[test]
+fn every_anchor_is_documented() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |f: &str| std::fs::read_to_string(format!("{root}/{f}")).expect("read doc");
+    let (compat, scen) = (read("COMPATIBILITY.md"), read("docs/compat-scenarios.md"));
+    let mut missing = Vec::new();
+    for s in scenarios::all() {
+        for e in [s.expect, s.reference_expect()] {
+            if let Expect::Differs(a, _) = e {
+                let quoted = format!("`{a}`");
+                if !compat.contains(&quoted) || !scen.contains(&quoted) {
+                    missing.push(format!("{} ({a})", s.name));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "anchors not documented: {missing:?}");
 }
 
 #[test]

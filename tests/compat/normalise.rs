@@ -1,7 +1,8 @@
 //! Normalisation: what legitimately differs between two runs of the same
 //! scenario (timestamps, pids, file descriptors, ephemeral ports, temp
-//! paths, the HTTP date) is masked on both sides alike, and tinyproxy
-//! 1.11.1's version strings are lifted to the 1.11.3 form we target.
+//! paths, the HTTP date) is masked on every side alike, and the version
+//! strings of Debian's 1.11.1 and of the reference build (`1.11.3-11-gHASH`)
+//! are lifted to the 1.11.3 form we target.
 //! Nothing else is touched: every other byte is compared.
 
 use regex::Regex;
@@ -69,17 +70,15 @@ pub fn mask_dates(text: &str) -> String {
     d.replace_all(text, "<date>").into_owned()
 }
 
-/// tinyproxy 1.11.1 → 1.11.3 version strings (the release we target):
-/// no version after `tinyproxy/` (Server, Via, Proxy-agent), none in the
-/// built-in page footers and stats title, `{version}` renders 1.11.3.
-/// A response whose body changed gets its Content-Length recomputed.
-pub fn lift_version(text: &str) -> String {
+/// Apply a version lift to a response (or any text): a response whose
+/// body changed gets its Content-Length recomputed.
+fn lift_with(text: &str, lift: fn(&str) -> String) -> String {
     let (head, body) = match text.find("\r\n\r\n") {
         Some(i) if text.starts_with("HTTP/") => (&text[..i + 4], &text[i + 4..]),
         _ => ("", text),
     };
-    let lifted_body = lift_str(body);
-    let mut lifted_head = lift_str(head);
+    let lifted_body = lift(body);
+    let mut lifted_head = lift(head);
     if lifted_body != body {
         static CL: OnceLock<Regex> = OnceLock::new();
         let cl = re(&CL, r"(?mi)^(Content-length: )\d+\r$");
@@ -91,6 +90,9 @@ pub fn lift_version(text: &str) -> String {
     lifted_head + &lifted_body
 }
 
+/// tinyproxy 1.11.1 → 1.11.3 version strings (the release we target):
+/// no version after `tinyproxy/` (Server, Via, Proxy-agent), none in the
+/// built-in page footers and stats title, `{version}` renders 1.11.3.
 fn lift_str(s: &str) -> String {
     s.replace("tinyproxy/1.11.1", "tinyproxy")
         .replace(
@@ -104,8 +106,25 @@ fn lift_str(s: &str) -> String {
         .replace("1.11.1", "1.11.3")
 }
 
-/// Apply the version lift to every field of tinyproxy's observation.
+/// The reference build's version, `1.11.3-11-g364cdb6` (git describe of
+/// upstream master), → `1.11.3`: only `-v` and `{version}` show it.
+fn lift_reference_str(s: &str) -> String {
+    static DESCRIBE: OnceLock<Regex> = OnceLock::new();
+    let d = re(&DESCRIBE, r"\b1\.11\.3-\d+-g[0-9a-f]+\b");
+    d.replace_all(s, "1.11.3").into_owned()
+}
+
+/// Apply the version lift to every field of Debian 1.11.1's observation.
 pub fn lift_obs(obs: &mut Obs) {
+    lift_obs_with(obs, lift_str);
+}
+
+/// Apply the version lift to every field of the reference's observation.
+pub fn lift_reference_obs(obs: &mut Obs) {
+    lift_obs_with(obs, lift_reference_str);
+}
+
+fn lift_obs_with(obs: &mut Obs, lift: fn(&str) -> String) {
     for v in [
         &mut obs.client,
         &mut obs.origin,
@@ -113,10 +132,10 @@ pub fn lift_obs(obs: &mut Obs) {
         &mut obs.exit,
     ] {
         for s in v.iter_mut() {
-            *s = lift_version(s);
+            *s = lift_with(s, lift);
         }
     }
     for l in obs.log.iter_mut() {
-        *l = lift_str(l);
+        *l = lift(l);
     }
 }

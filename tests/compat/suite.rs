@@ -1,7 +1,8 @@
-//! tinyproxy's own test suite (tests/scripts/run_tests.sh of the Debian
-//! source package) against our binary, through scripts/tinyproxy-suite.sh.
-//! Skipped, with the reason printed, when the source package cannot be
-//! fetched (no network or apt) or no network namespace can be made.
+//! tinyproxy's own test suite (tests/scripts/run_tests.sh of the reference
+//! source in the shared test data, else of Debian's source package) against
+//! our binary, through scripts/tinyproxy-suite.sh. Skipped, with the reason
+//! printed, when no source can be had (no shared data, no network or apt)
+//! or no network namespace can be made.
 
 use std::process::Command;
 

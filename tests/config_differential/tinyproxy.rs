@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary (Debian's package).
+/// Debian's package (1.11.1); the reference build is the other binary.
 pub const TINYPROXY: &str = "/usr/bin/tinyproxy";
 
 /// Kills the child when dropped (also on panic).
@@ -28,8 +28,8 @@ fn read_stderr(child: &mut Child) -> String {
     s
 }
 
-pub fn run_tinyproxy(cfg: &Path, log: &Path) -> Outcome {
-    let child = Command::new(TINYPROXY)
+pub fn run_tinyproxy(bin: &Path, cfg: &Path, log: &Path) -> Outcome {
+    let child = Command::new(bin)
         .arg("-d")
         .arg("-c")
         .arg(cfg)

@@ -125,13 +125,18 @@ fn acl_ipv6(c: &mut Ctx) {
 /// address and is refused with 400; the outer connection relays it.
 /// Ours: `Connection: close` added, and the inner request is 7 bytes
 /// shorter because our Via has no `/1.11.1` (no-version).
+/// Our inner request is 89 bytes (tinyproxy's 96). Under load tinyproxy
+/// sometimes closes the inner connection before it has read the whole
+/// request: the outer one then logs a reset and the inner one a shorter
+/// entity. That race is tinyproxy's, so its trace is not compared.
 fn loop_lift(o: &mut crate::obs::Obs) {
     close_added(o);
+    o.log
+        .retain(|l| !l.starts_with("ERROR read_buffer: read() failed on fd N: Connection reset"));
     for l in o.log.iter_mut() {
-        *l = l.replace(
-            "Read request entity of 96 bytes",
-            "Read request entity of 89 bytes",
-        );
+        if l.starts_with("INFO Read request entity of ") {
+            *l = "INFO Read request entity of 89 bytes".into();
+        }
     }
 }
 

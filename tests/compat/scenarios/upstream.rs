@@ -135,16 +135,7 @@ fn type_upper_case(c: &mut Ctx) {
 /// We read the type case-insensitively (with a warning) and use the
 /// HTTP upstream; tinyproxy went direct.
 fn type_case_lift(o: &mut Obs) {
-    super::sub(
-        &mut o.log,
-        "NOTICE Reloading config file",
-        "NOTICE Reloading config file ({DIR}/tinyproxy.conf)",
-    );
-    super::sub(
-        &mut o.log,
-        "NOTICE Reloading config file ({DIR}/tinyproxy.conf) finished",
-        "NOTICE Reloading config file finished",
-    );
+    super::reload_line_path(&mut o.log);
     for l in o.log.iter_mut() {
         let new = match l.as_str() {
             "INFO Added upstream none for localhost" => "INFO Added upstream http 127.0.0.1:{UP} for localhost",
