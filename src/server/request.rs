@@ -33,7 +33,8 @@ pub struct Request {
 /// Read and answer one request.
 pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     let cfg = &*gen.config;
-    let raw = match tokio::time::timeout(cfg.timeout, read_request_line(&mut client.rd)).await {
+    let raw_bytes = match tokio::time::timeout(cfg.timeout, read_request_line(&mut client.rd)).await
+    {
         Ok(Ok(Some(raw))) => raw,
         other => {
             if matches!(other, Ok(Err(crate::http::HttpError::LineTooLong))) {
@@ -49,6 +50,8 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
             return Next::Close;
         }
     };
+    // Text for logs and pages only; parsing works on the bytes.
+    let raw = String::from_utf8_lossy(&raw_bytes).into_owned();
     log_msg!(
         Level::Connect,
         "Request (file descriptor {}): {}",
@@ -59,7 +62,7 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
         Ok(Ok(lines)) => lines,
         _ => return headers_failed(client, cfg, &raw, None).await,
     };
-    let line = match parse_request_line(&raw) {
+    let line = match parse_request_line(&raw_bytes) {
         Ok(l) => l,
         Err(_) => {
             log_msg!(

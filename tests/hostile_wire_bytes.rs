@@ -1,0 +1,161 @@
+//! Issue 11 item 1: every byte value, and a few multi-byte sequences, at
+//! every position of a short request line and of a CONNECT target. Each
+//! one gets an answer (a response or an error page, never a silent close
+//! from a crashed task) and the daemon answers a normal request after.
+//!
+//! All requests go to a loopback HTTP upstream, so a mutated host name is
+//! never looked up in DNS.
+
+mod common;
+mod hostile_support;
+
+use common::{raw, Origin, Proxy};
+use hostile_support::start;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Multi-byte sequences: valid UTF-8 of 2, 3 and 4 bytes, U+FFFD, and
+/// invalid ones (overlong, surrogate, lone lead and continuation bytes).
+const SEQUENCES: &[&[u8]] = &[
+    "\u{e9}".as_bytes(),
+    "\u{20ac}".as_bytes(),
+    "\u{1d11e}".as_bytes(),
+    "\u{fffd}".as_bytes(),
+    b"\xc0\xaf",
+    b"\xed\xa0\x80",
+    b"\xe2\x82",
+    b"\x80\x80",
+];
+
+/// Every variant of `line`: each byte replaced by each value, and each
+/// sequence inserted at each position.
+fn variants(line: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for at in 0..line.len() {
+        for b in 0..=255u8 {
+            let mut v = line.to_vec();
+            v[at] = b;
+            out.push(v);
+        }
+    }
+    for at in 0..=line.len() {
+        for seq in SEQUENCES {
+            let mut v = line.to_vec();
+            v.splice(at..at, seq.iter().copied());
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Send `line` with an ending that closes the exchange; the answer, or
+/// what went wrong.
+fn ask(addr: SocketAddr, line: &[u8]) -> Result<Vec<u8>, String> {
+    let mut s = TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(8)))
+        .map_err(|e| e.to_string())?;
+    let mut req = line.to_vec();
+    req.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    s.write_all(&req).map_err(|e| format!("write: {e}"))?;
+    let mut out = Vec::new();
+    match s.read_to_end(&mut out) {
+        Ok(_) => Ok(out),
+        Err(e) if !out.is_empty() => Err(format!("after {} bytes: {e}", out.len())),
+        Err(e) => Err(format!("read: {e}")),
+    }
+}
+
+/// Run every variant against `p` on a few threads; returns the lines that
+/// got no answer at all.
+fn sweep(p: &Proxy, lines: Vec<Vec<u8>>) -> Vec<String> {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let start = Instant::now();
+    std::thread::scope(|sc| {
+        for _ in 0..4 {
+            sc.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(line) = lines.get(i) else { return };
+                assert!(start.elapsed() < Duration::from_secs(240), "sweep too slow");
+                let got = ask(p.addr(), line);
+                if !matches!(&got, Ok(b) if !b.is_empty()) {
+                    let what = format!("{:?}: {:?}", String::from_utf8_lossy(line), got);
+                    failures.lock().unwrap().push(what);
+                }
+            });
+        }
+    });
+    failures.into_inner().unwrap()
+}
+
+fn upstream_body(upstream: &Origin) -> String {
+    format!("Upstream http 127.0.0.1:{}\n", upstream.port)
+}
+
+fn ok_upstream() -> Origin {
+    Origin::start_with(|_| {
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".to_vec()
+    })
+}
+
+fn assert_alive(p: &Proxy) {
+    let out = raw(p.addr(), b"GET http://tinyproxy.stats/ HTTP/1.0\r\n\r\n");
+    assert!(
+        out.contains("200 OK"),
+        "the daemon no longer answers: {out}"
+    );
+}
+
+#[test]
+fn every_byte_in_a_request_line_gets_an_answer() {
+    let upstream = ok_upstream();
+    let p = start(&upstream_body(&upstream));
+    let failures = sweep(&p, variants(b"GET http://a.b:1/x HTTP/1.1"));
+    assert!(
+        failures.is_empty(),
+        "{} unanswered: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+    assert_alive(&p);
+}
+
+#[test]
+fn every_byte_in_a_connect_target_gets_an_answer() {
+    let upstream = ok_upstream();
+    let p = start(&upstream_body(&upstream));
+    let failures = sweep(&p, variants(b"CONNECT a.b:443 HTTP/1.1"));
+    assert!(
+        failures.is_empty(),
+        "{} unanswered: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+    assert_alive(&p);
+}
+
+/// The lines of the issue: a 400, as tinyproxy answers, and the daemon
+/// lives on.
+#[test]
+fn non_ascii_request_lines_get_400() {
+    let upstream = ok_upstream();
+    let p = start(&upstream_body(&upstream));
+    for line in [
+        "GET / HTTP\u{e9}".as_bytes(),
+        b"GET / HTTP\xff",
+        "GET http:/\u{e9} HTTP/1.1".as_bytes(),
+        b"GET http://a.b/\xe9 HTTP/1.1",
+    ] {
+        let got = ask(p.addr(), line).expect("an answer");
+        let text = String::from_utf8_lossy(&got);
+        assert!(
+            text.contains(" 400 "),
+            "{:?}: {text}",
+            String::from_utf8_lossy(line)
+        );
+        assert_alive(&p);
+    }
+}
