@@ -139,23 +139,45 @@ pub struct StatusLine {
     pub http10: bool,
 }
 
-/// Parse `HTTP/x.y CODE reason`; `None` when it is not a status line.
+/// Parse `HTTP/x.y CODE reason` as bytes (the reason may hold any
+/// octet); `None` when it is not a status line.
 pub fn parse_status_line(raw: &[u8]) -> Option<StatusLine> {
     if raw.len() < 12 || !raw[..5].eq_ignore_ascii_case(b"HTTP/") {
         return None;
     }
-    let text = std::str::from_utf8(raw).ok()?;
-    let mut parts = text.splitn(3, ' ');
+    let mut parts = raw.splitn(3, |&b| b == b' ');
     let version = parts.next()?;
-    let code_text = parts.next()?;
-    if code_text.len() != 3 || !code_text.bytes().all(|b| b.is_ascii_digit()) {
+    let code = parts.next()?;
+    if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
         return None;
     }
+    let code = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
     Some(StatusLine {
         raw: raw.to_vec(),
-        code: code_text.parse().ok()?,
-        http10: version.eq_ignore_ascii_case("HTTP/1.0"),
+        code,
+        http10: !speaks_http11(&version[5..]),
     })
+}
+
+/// Whether a status line's `M.m` is HTTP/1.1 or later (keep-alive by
+/// default, chunked allowed); anything unreadable counts as older.
+fn speaks_http11(numbers: &[u8]) -> bool {
+    let Some(dot) = numbers.iter().position(|&b| b == b'.') else {
+        return false;
+    };
+    let number = |d: &[u8]| -> Option<u32> {
+        if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        d.iter().try_fold(0u32, |n, &b| {
+            n.checked_mul(10)?.checked_add(u32::from(b - b'0'))
+        })
+    };
+    match (number(&numbers[..dot]), number(&numbers[dot + 1..])) {
+        (Some(1), Some(minor)) => minor >= 1,
+        (Some(major), Some(_)) => major >= 2,
+        _ => false,
+    }
 }
 
 /// What to say about the client connection in a forwarded response.
@@ -199,9 +221,14 @@ pub fn build_response_head(
         write_header(&mut out, name, value);
     }
     h.write_to(&mut out);
+    // Keep-alive is said whenever the client could not assume it: an
+    // HTTP/1.0 client (it asked; issue 12 item 2) or an HTTP/1.0 status
+    // line (which the client reads as "closes unless told").
+    let says_close_by_default =
+        status.http10 || crate::http::framing::rules::before_http11(client_version);
     match conn {
         ClientConnection::Close => write_header(&mut out, "Connection", b"close"),
-        ClientConnection::KeepAlive if status.http10 => {
+        ClientConnection::KeepAlive if says_close_by_default => {
             write_header(&mut out, "Connection", b"keep-alive")
         }
         ClientConnection::KeepAlive | ClientConnection::Tunnel => {}

@@ -21,8 +21,8 @@ pub enum HttpError {
     LineTooLong,
     #[error("too many header lines")]
     TooManyHeaders,
-    #[error("malformed header line")]
-    MalformedHeader,
+    #[error("malformed {0}")]
+    MalformedHeader(String),
     #[error("request line has an invalid format")]
     BadRequestLine,
     #[error("URL could not be parsed")]

@@ -12,7 +12,9 @@ use crate::http::forward::client_wants_keepalive;
 use crate::http::forward::{
     build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
 };
-use crate::http::framing::{copy_body, request_framing, response_framing, CopyError, Framing};
+use crate::http::framing::{
+    copy_body, request_framing, response_framing, Asked, CopyError, Framing,
+};
 use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
 use crate::http::reverse;
@@ -39,7 +41,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         host_header,
         reverse_rule,
     } = fwd;
-    let framing = match request_framing(&req.headers) {
+    let framing = match request_framing(req.line.version, &req.headers) {
         Ok(f) => f,
         Err(e) => {
             log_msg!(
@@ -54,6 +56,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
                 ..Default::default()
             };
             client.send_error(cfg, ErrorKind::BadRequest, info).await;
+            super::request::linger(client).await;
             return Next::Close;
         }
     };
@@ -110,7 +113,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
     }
     drop(head);
     let server_fd = conn.fd;
-    let (status, headers, body_complete) = match result {
+    let (status, mut headers, body_complete) = match result {
         Ok(x) => x,
         Err(fail) => {
             return fail
@@ -118,9 +121,23 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
                 .await
         }
     };
-    let is_head = line.method.eq_ignore_ascii_case("HEAD");
-    let resp_framing = response_framing(&headers, is_head, status.code);
-    let keep = wants_keepalive && body_complete && resp_framing != Framing::Close;
+    let asked = Asked {
+        head: line.method.eq_ignore_ascii_case("HEAD"),
+        connect: false,
+    };
+    let rf = match response_framing(asked, status.code, status.http10, &headers) {
+        Ok(rf) => rf,
+        Err(e) => return refuse_response(client, cfg, &line, &target.host, server_fd, e).await,
+    };
+    rf.apply(&mut headers);
+    let resp_framing = rf.framing;
+    if !body_complete {
+        log_msg!(
+            Level::Info,
+            "Server answered before the whole request body was sent; closing after the response"
+        );
+    }
+    let keep = wants_keepalive && body_complete && rf.may_keep(line.version);
     let keep_origin = keep && reusable && origin::origin_keeps(&status, &headers, resp_framing);
     let client_conn = if keep {
         ClientConnection::KeepAlive
@@ -148,8 +165,40 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         Next::KeepAlive
     } else {
         let _ = client.wr.shutdown().await;
+        drop(conn);
+        if !body_complete {
+            super::request::linger(client).await;
+        }
         Next::Close
     }
+}
+
+/// A response whose length cannot be known (RFC 9112 §6.3: invalid or
+/// differing Content-Length): never relayed; the client gets the
+/// "could not retrieve all the headers" page and the connection closes.
+async fn refuse_response(
+    client: &mut Client,
+    cfg: &Config,
+    line: &RequestLine,
+    host: &str,
+    server_fd: i32,
+    e: crate::http::framing::FramingError,
+) -> Next {
+    log_msg!(
+        Level::Warning,
+        "Refusing response from \"{}\" with ambiguous framing: {}",
+        host,
+        e
+    );
+    pages::stats().inc_bad();
+    let info = ErrorInfo {
+        line: Some(line),
+        ..Default::default()
+    };
+    client
+        .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
+        .await;
+    closed(client, server_fd)
 }
 
 /// Open a new connection towards `target` (direct or via an upstream),
@@ -331,7 +380,11 @@ where
     tokio::pin!(body, resp);
     let mut body_result: Option<bool> = None;
     let mut head = None;
-    while body_result.is_none() || head.is_none() {
+    // Until the final response head arrives. A head that comes while the
+    // body is still being sent (an early 413, a 417 to 100-continue) is
+    // relayed at once: the rest of the body is not forwarded and the
+    // connection closes after the response (issue 12 item 4).
+    while head.is_none() {
         tokio::select! {
             b = &mut body, if body_result.is_none() => match b {
                 Ok(_) => body_result = Some(true),
@@ -344,6 +397,14 @@ where
                 Err(e) => return Err(Failure::Response(e)),
             },
         }
+    }
+    if body_result.is_none() {
+        // Both may have become ready together: a finished body counts.
+        body_result = match futures_util::FutureExt::now_or_never(&mut body) {
+            Some(Ok(_)) => Some(true),
+            Some(Err(CopyError::Read(e))) => return Err(Failure::ClientBody(CopyError::Read(e))),
+            _ => Some(false),
+        };
     }
     match (head, body_result) {
         (Some((status, headers)), Some(complete)) => Ok((status, headers, complete)),

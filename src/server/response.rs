@@ -4,8 +4,10 @@
 
 use crate::config::Config;
 use crate::http::forward::{parse_status_line, StatusLine};
-use crate::http::headers::Headers;
+use crate::http::headers::{Headers, Sender};
 use crate::http::request::{read_header_lines, read_line, MAX_LINE};
+use crate::log::Level;
+use crate::log_msg;
 use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt};
 
 /// Why no usable response head was read.
@@ -81,6 +83,9 @@ async fn read_one<R: AsyncBufRead + Unpin>(
         Ok(Ok(l)) => l,
         _ => return Err(ResponseError::Headers),
     };
-    let headers = Headers::parse_lines(&lines).map_err(|_| ResponseError::Headers)?;
+    let headers = Headers::parse(&lines, Sender::Server).map_err(|e| {
+        log_msg!(Level::Warning, "Refusing response with a {}", e);
+        ResponseError::Headers
+    })?;
     Ok((status, headers, lines))
 }
