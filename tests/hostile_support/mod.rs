@@ -12,7 +12,10 @@ use std::time::Duration;
 /// The binary under test: ours, or another one named by `HOSTILE_PROXY_BIN`
 /// (the reference tinyproxy, or an older build to see a test fail).
 pub fn proxy_bin() -> String {
-    std::env::var("HOSTILE_PROXY_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tinyproxy").into())
+    match std::env::var("HOSTILE_PROXY_BIN") {
+        Ok(b) if !b.is_empty() => b,
+        _ => env!("CARGO_BIN_EXE_tinyproxy").into(),
+    }
 }
 
 /// Start the binary under test with `body`.
@@ -174,6 +177,9 @@ impl Conn {
             let mut body = vec![0u8; n.parse().ok()?];
             self.r.read_exact(&mut body).ok()?;
             resp.body = body;
+        } else if !matches!(resp.status(), 100..=199 | 204 | 304) {
+            // No framing: the body ends when the proxy closes.
+            let _ = self.r.read_to_end(&mut resp.body);
         }
         Some(resp)
     }

@@ -19,8 +19,8 @@
 //! |-------------------------------------------|----------------|-------------------|
 //! | to HEAD; 1xx, 204, 304                    | no body        | may keep          |
 //! | 2xx to CONNECT                            | no body (tunnel follows) | tunnel  |
-//! | Transfer-Encoding on an HTTP/1.0 response | until close, CL dropped | close    |
 //! | Transfer-Encoding ending in `chunked`     | chunked        | may keep          |
+//! |   … on an HTTP/1.0 response (§6.1)        | chunked, CL dropped | close        |
 //! |   … with Content-Length too               | chunked, CL dropped | close        |
 //! | other Transfer-Encoding                   | until close, CL dropped | close    |
 //! | Content-Length, one valid value           | that length    | may keep          |
@@ -155,10 +155,10 @@ pub fn response_framing(
     if let Some(last) = te.last() {
         let final_coding = last.rsplit(|&b| b == b',').next().unwrap_or(b"");
         let chunked = final_coding.trim_ascii().eq_ignore_ascii_case(b"chunked");
-        if http10 || !chunked {
+        if !chunked {
             return Ok(ResponseFraming::repaired(Framing::Close));
         }
-        if h.contains("Content-Length") {
+        if http10 || h.contains("Content-Length") {
             return Ok(ResponseFraming::repaired(Framing::Chunked));
         }
         return Ok(ResponseFraming::plain(Framing::Chunked));

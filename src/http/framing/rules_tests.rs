@@ -104,7 +104,7 @@ fn transfer_encoding_rows() {
     assert_eq!(te_cl.framing, Framing::Chunked);
     assert!(te_cl.drop_length && !te_cl.may_keep(V11));
     let http10 = resp(GET, 200, true, &["Transfer-Encoding: chunked"]);
-    assert_eq!(http10.framing, Framing::Close);
+    assert_eq!(http10.framing, Framing::Chunked);
     assert!(http10.drop_length && !http10.may_keep(V11));
     let unknown = resp(
         GET,
