@@ -104,10 +104,17 @@ pub struct Conn {
 }
 
 /// One response as read off the wire.
-#[derive(Debug)]
 pub struct Response {
     pub head: String,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let body = String::from_utf8_lossy(&self.body);
+        let shown: String = body.chars().take(300).collect();
+        write!(f, "{}{shown:?}", self.head)
+    }
 }
 
 impl Response {
