@@ -159,3 +159,90 @@ fn non_ascii_request_lines_get_400() {
         assert_alive(&p);
     }
 }
+
+/// The transparent path's `Host:` must be text to be looked up: bytes
+/// that are not UTF-8 are a 400, not a name passed to the resolver.
+#[test]
+fn host_header_that_is_not_text_gets_400() {
+    let upstream = ok_upstream();
+    let p = start(&upstream_body(&upstream));
+    let got = ask(p.addr(), b"GET /x HTTP/1.1\r\nHost: a\xe9b").expect("an answer");
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 400 "), "{text}");
+    assert!(upstream.requests().is_empty());
+    assert_alive(&p);
+}
+
+/// The status a raw answer starts with: 0 for nothing at all, 200 for a
+/// body without a status line (HTTP/0.9: forwarded).
+fn status_of(answer: &[u8]) -> u16 {
+    let text = String::from_utf8_lossy(answer);
+    match text.strip_prefix("HTTP/") {
+        Some(rest) => rest.get(4..7).and_then(|c| c.parse().ok()).unwrap_or(0),
+        None if answer.is_empty() => 0,
+        None => 200,
+    }
+}
+
+/// The byte values the comparison tries at each position: every control
+/// byte, space and DEL, URL delimiters, and high bytes (UTF-8 lead,
+/// continuation and invalid ones).
+fn sample_bytes() -> Vec<u8> {
+    let mut v: Vec<u8> = (0..0x20).chain([0x7f, b' ']).collect();
+    v.extend_from_slice(b"a0/:%@?#.;,\"[]{}<>");
+    v.extend_from_slice(&[0x80, 0xbf, 0xc0, 0xc3, 0xe9, 0xef, 0xf0, 0xff]);
+    v
+}
+
+/// Never looser than tinyproxy: sampled byte values at every position of
+/// the request line, against the newest reference build and us; where
+/// the reference refuses (4xx) or answers nothing, we must not forward.
+#[test]
+fn never_looser_than_the_reference_on_request_lines() {
+    let refs = hostile_support::references();
+    if refs.is_empty() {
+        eprintln!("no reference tinyproxy built (scripts: /work/shared/reference/build.sh)");
+    }
+    let line = b"GET http://a.b:1/x HTTP/1.1";
+    let mut lines = Vec::new();
+    for at in 0..line.len() {
+        for b in sample_bytes() {
+            let mut v = line.to_vec();
+            v[at] = b;
+            lines.push(v);
+        }
+    }
+    let upstream = ok_upstream();
+    let ours = start(&upstream_body(&upstream));
+    for bin in refs.into_iter().take(1) {
+        let reference = Proxy::start_bin(bin, &upstream_body(&upstream));
+        let next = AtomicUsize::new(0);
+        let looser = Mutex::new(Vec::new());
+        std::thread::scope(|sc| {
+            for _ in 0..4 {
+                sc.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(l) = lines.get(i) else { return };
+                    let theirs = ask(reference.addr(), l).map_or(0, |a| status_of(&a));
+                    let mine = ask(ours.addr(), l).map_or(0, |a| status_of(&a));
+                    let refused = theirs == 0 || (400..500).contains(&theirs);
+                    if refused && (200..300).contains(&mine) {
+                        let what = format!(
+                            "{:?}: {bin} {theirs}, ours {mine}",
+                            String::from_utf8_lossy(l)
+                        );
+                        looser.lock().unwrap().push(what);
+                    }
+                });
+            }
+        });
+        let looser = looser.into_inner().unwrap();
+        assert!(
+            looser.is_empty(),
+            "{} looser: {:#?}",
+            looser.len(),
+            &looser[..looser.len().min(10)]
+        );
+    }
+    assert_alive(&ours);
+}
