@@ -140,3 +140,35 @@ fn repaired_framing_closes_the_client_connection() {
         assert!(c.closes_within(common::DEADLINE), "{name}: connection kept");
     }
 }
+
+/// Issue 11 item 2, response side: an origin's `Connection` naming its
+/// own framing header does not strip it, so the client still finds where
+/// the response ends and its next response is the next origin's.
+#[test]
+fn response_connection_naming_framing_keeps_it() {
+    let good = good_origin();
+    let p = start("");
+    for (named, framing) in [
+        ("Content-Length", "Content-Length: 5\r\n\r\nhello"),
+        (
+            "Transfer-Encoding",
+            "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        ),
+    ] {
+        let bytes = format!("HTTP/1.1 200 OK\r\nConnection: {named}\r\n{framing}");
+        let o = RawOrigin::start(move |_, _| Reply {
+            bytes: bytes.clone().into_bytes(),
+            close: false,
+        });
+        let mut c = Conn::open(p.addr());
+        c.send(format!("GET {} HTTP/1.1\r\nHost: o\r\n\r\n", o.url("/")).as_bytes());
+        let first = c.response().expect("first response");
+        assert!(first.header(named).is_some(), "{named} stripped: {first:?}");
+        assert_eq!(first.body, b"hello");
+        c.send(format!("GET {} HTTP/1.1\r\nHost: g\r\n\r\n", good.url("/")).as_bytes());
+        let second = c
+            .response()
+            .expect("second response on the kept connection");
+        assert_eq!(second.body, b"GOOD", "{named}: {second:?}");
+    }
+}
