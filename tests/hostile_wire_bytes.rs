@@ -195,21 +195,26 @@ fn sample_bytes() -> Vec<u8> {
 }
 
 /// Never looser than tinyproxy: sampled byte values at every position of
-/// the request line, against the newest reference build and us; where
-/// the reference refuses (4xx) or answers nothing, we must not forward.
+/// a request line and of a CONNECT line, against the newest reference
+/// build and us; where the reference refuses (4xx) or answers nothing,
+/// we must not forward.
 #[test]
 fn never_looser_than_the_reference_on_request_lines() {
     let refs = hostile_support::references();
     if refs.is_empty() {
         eprintln!("no reference tinyproxy built (scripts: /work/shared/reference/build.sh)");
     }
-    let line = b"GET http://a.b:1/x HTTP/1.1";
     let mut lines = Vec::new();
-    for at in 0..line.len() {
-        for b in sample_bytes() {
-            let mut v = line.to_vec();
-            v[at] = b;
-            lines.push(v);
+    for line in [
+        &b"GET http://a.b:1/x HTTP/1.1"[..],
+        b"CONNECT a.b:443 HTTP/1.1",
+    ] {
+        for at in 0..line.len() {
+            for b in sample_bytes() {
+                let mut v = line.to_vec();
+                v[at] = b;
+                lines.push(v);
+            }
         }
     }
     let upstream = ok_upstream();
@@ -219,7 +224,8 @@ fn never_looser_than_the_reference_on_request_lines() {
         let next = AtomicUsize::new(0);
         let looser = Mutex::new(Vec::new());
         std::thread::scope(|sc| {
-            for _ in 0..4 {
+            // Some lines make tinyproxy wait for more: many in flight.
+            for _ in 0..12 {
                 sc.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(l) = lines.get(i) else { return };
