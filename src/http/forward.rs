@@ -3,6 +3,7 @@
 
 use super::headers::{write_header, Headers};
 use super::request::Version;
+pub use super::status::{parse_status_line, StatusLine};
 use super::url::Target;
 use crate::config::Config;
 use std::sync::OnceLock;
@@ -128,56 +129,6 @@ pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, cfg: &Config) ->
     }
     out.extend_from_slice(b"\r\n");
     out
-}
-
-/// A response status line: the verbatim text and the code.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusLine {
-    pub raw: Vec<u8>,
-    pub code: u16,
-    /// `HTTP/1.0` responses need an explicit keep-alive to stay open.
-    pub http10: bool,
-}
-
-/// Parse `HTTP/x.y CODE reason` as bytes (the reason may hold any
-/// octet); `None` when it is not a status line.
-pub fn parse_status_line(raw: &[u8]) -> Option<StatusLine> {
-    if raw.len() < 12 || !raw[..5].eq_ignore_ascii_case(b"HTTP/") {
-        return None;
-    }
-    let mut parts = raw.splitn(3, |&b| b == b' ');
-    let version = parts.next()?;
-    let code = parts.next()?;
-    if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let code = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
-    Some(StatusLine {
-        raw: raw.to_vec(),
-        code,
-        http10: !speaks_http11(&version[5..]),
-    })
-}
-
-/// Whether a status line's `M.m` is HTTP/1.1 or later (keep-alive by
-/// default, chunked allowed); anything unreadable counts as older.
-fn speaks_http11(numbers: &[u8]) -> bool {
-    let Some(dot) = numbers.iter().position(|&b| b == b'.') else {
-        return false;
-    };
-    let number = |d: &[u8]| -> Option<u32> {
-        if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        d.iter().try_fold(0u32, |n, &b| {
-            n.checked_mul(10)?.checked_add(u32::from(b - b'0'))
-        })
-    };
-    match (number(&numbers[..dot]), number(&numbers[dot + 1..])) {
-        (Some(1), Some(minor)) => minor >= 1,
-        (Some(major), Some(_)) => major >= 2,
-        _ => false,
-    }
 }
 
 /// What to say about the client connection in a forwarded response.
@@ -332,6 +283,23 @@ mod tests {
             "HTTP/1.1 200 OK\r\nVia: 1.1 originvia, 1.1 tinyproxy (tinyproxy)\r\n\
              Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n"
         );
+    }
+
+    /// Issue 12 item 2: a kept HTTP/1.0 client is told so; an HTTP/1.1
+    /// client of an HTTP/1.1 server needs no word; closing is always said.
+    #[test]
+    fn keepalive_is_said_to_http10_clients() {
+        let st = parse_status_line(b"HTTP/1.1 200 OK").unwrap();
+        let head = |v: Version, conn| {
+            let out = build_response_head(&st, headers(&[]), v, conn, &[], &cfg());
+            String::from_utf8(out).unwrap()
+        };
+        let v10 = Version { major: 1, minor: 0 };
+        let v11 = Version { major: 1, minor: 1 };
+        assert!(head(v10, ClientConnection::KeepAlive).contains("\r\nConnection: keep-alive\r\n"));
+        assert!(!head(v11, ClientConnection::KeepAlive).contains("Connection"));
+        assert!(head(v10, ClientConnection::Close).contains("\r\nConnection: close\r\n"));
+        assert!(head(v11, ClientConnection::Close).contains("\r\nConnection: close\r\n"));
     }
 
     #[test]

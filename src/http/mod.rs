@@ -5,6 +5,7 @@ pub mod framing;
 pub mod headers;
 pub mod request;
 pub mod reverse;
+pub mod status;
 pub mod url;
 
 /// What can go wrong with a client's request or a server's response head.
