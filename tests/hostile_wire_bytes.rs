@@ -137,6 +137,30 @@ fn every_byte_in_a_connect_target_gets_an_answer() {
     assert_alive(&p);
 }
 
+/// Every byte at every position of a header line (name, colon, value):
+/// each request gets an answer, and the daemon lives on.
+#[test]
+fn every_byte_in_a_header_line_gets_an_answer() {
+    let upstream = ok_upstream();
+    let p = start(&upstream_body(&upstream));
+    let lines = variants(b"X-Ab: cd")
+        .into_iter()
+        .map(|h| {
+            let mut l = b"GET http://a.b:1/x HTTP/1.1\r\n".to_vec();
+            l.extend_from_slice(&h);
+            l
+        })
+        .collect();
+    let failures = sweep(&p, lines);
+    assert!(
+        failures.is_empty(),
+        "{} unanswered: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+    assert_alive(&p);
+}
+
 /// The lines of the issue: a 400, as tinyproxy answers, and the daemon
 /// lives on.
 #[test]
