@@ -3,6 +3,7 @@
 
 use super::headers::{write_header, Headers};
 use super::request::Version;
+pub use super::status::{parse_status_line, StatusLine};
 use super::url::Target;
 use crate::config::Config;
 use std::sync::OnceLock;
@@ -130,34 +131,6 @@ pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, cfg: &Config) ->
     out
 }
 
-/// A response status line: the verbatim text and the code.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusLine {
-    pub raw: Vec<u8>,
-    pub code: u16,
-    /// `HTTP/1.0` responses need an explicit keep-alive to stay open.
-    pub http10: bool,
-}
-
-/// Parse `HTTP/x.y CODE reason`; `None` when it is not a status line.
-pub fn parse_status_line(raw: &[u8]) -> Option<StatusLine> {
-    if raw.len() < 12 || !raw[..5].eq_ignore_ascii_case(b"HTTP/") {
-        return None;
-    }
-    let text = std::str::from_utf8(raw).ok()?;
-    let mut parts = text.splitn(3, ' ');
-    let version = parts.next()?;
-    let code_text = parts.next()?;
-    if code_text.len() != 3 || !code_text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(StatusLine {
-        raw: raw.to_vec(),
-        code: code_text.parse().ok()?,
-        http10: version.eq_ignore_ascii_case("HTTP/1.0"),
-    })
-}
-
 /// What to say about the client connection in a forwarded response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClientConnection {
@@ -199,9 +172,14 @@ pub fn build_response_head(
         write_header(&mut out, name, value);
     }
     h.write_to(&mut out);
+    // Keep-alive is said whenever the client could not assume it: an
+    // HTTP/1.0 client (it asked; issue 12 item 2) or an HTTP/1.0 status
+    // line (which the client reads as "closes unless told").
+    let says_close_by_default =
+        status.http10 || crate::http::framing::rules::before_http11(client_version);
     match conn {
         ClientConnection::Close => write_header(&mut out, "Connection", b"close"),
-        ClientConnection::KeepAlive if status.http10 => {
+        ClientConnection::KeepAlive if says_close_by_default => {
             write_header(&mut out, "Connection", b"keep-alive")
         }
         ClientConnection::KeepAlive | ClientConnection::Tunnel => {}
@@ -305,6 +283,23 @@ mod tests {
             "HTTP/1.1 200 OK\r\nVia: 1.1 originvia, 1.1 tinyproxy (tinyproxy)\r\n\
              Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n"
         );
+    }
+
+    /// Issue 12 item 2: a kept HTTP/1.0 client is told so; an HTTP/1.1
+    /// client of an HTTP/1.1 server needs no word; closing is always said.
+    #[test]
+    fn keepalive_is_said_to_http10_clients() {
+        let st = parse_status_line(b"HTTP/1.1 200 OK").unwrap();
+        let head = |v: Version, conn| {
+            let out = build_response_head(&st, headers(&[]), v, conn, &[], &cfg());
+            String::from_utf8(out).unwrap()
+        };
+        let v10 = Version { major: 1, minor: 0 };
+        let v11 = Version { major: 1, minor: 1 };
+        assert!(head(v10, ClientConnection::KeepAlive).contains("\r\nConnection: keep-alive\r\n"));
+        assert!(!head(v11, ClientConnection::KeepAlive).contains("Connection"));
+        assert!(head(v10, ClientConnection::Close).contains("\r\nConnection: close\r\n"));
+        assert!(head(v11, ClientConnection::Close).contains("\r\nConnection: close\r\n"));
     }
 
     #[test]

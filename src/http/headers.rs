@@ -4,10 +4,23 @@
 //! Header lines are framed by us (a line ends at LF) and tokenised by
 //! `httparse::parse_headers`, so names and values follow RFC 9110's syntax.
 
+use super::request::is_tchar;
 use super::HttpError;
 
 /// The most header lines tinyproxy reads before answering 400 (CVE-2012-3505).
 pub const MAX_HEADER_LINES: usize = 10_000;
+
+/// Who sent a header section: the rules differ where RFC 9112 tells a
+/// proxy to repair a response but a server to reject a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    Client,
+    Server,
+}
+
+/// Names a `Connection` header cannot make hop-by-hop: they frame or
+/// route the message itself.
+const NEVER_HOP: [&str; 3] = ["Content-Length", "Transfer-Encoding", "Host"];
 
 /// One header as received: name case preserved, value without the
 /// surrounding whitespace httparse strips.
@@ -28,57 +41,63 @@ impl Headers {
         Headers { list: Vec::new() }
     }
 
-    /// Parse raw header lines (each without its line ending).
+    /// Parse a request's raw header lines (each without its line ending).
+    pub fn parse_lines(lines: &[Vec<u8>]) -> Result<Headers, HttpError> {
+        Headers::parse(lines, Sender::Client)
+    }
+
+    /// Parse raw header lines from `sender`.
     ///
     /// tinyproxy's quirks kept: a line without `:` is dropped silently; a
     /// line starting with `HTTP/` ends header processing ("double CGI").
-    /// Deliberate fixes: an obsolete folded line is joined to the previous
-    /// value with one space (RFC 9112 §5.2) instead of forwarded folded;
-    /// whitespace before the colon is a 400 (RFC 9112 §5.1, tinyproxy #623).
-    pub fn parse_lines(lines: &[Vec<u8>]) -> Result<Headers, HttpError> {
+    /// Deliberate fixes (RFC 9112 §5): an obsolete folded line is joined to
+    /// the previous value with one space (§5.2) instead of forwarded folded.
+    /// Whitespace before the colon is a 400 in a request (§5.1, tinyproxy
+    /// #623) and removed from a response (§5.1: a proxy must remove it);
+    /// whitespace-led lines before the first field are an error in a
+    /// request and dropped from a response (§2.2). A name that is not a
+    /// token or a value with control bytes is an error that names the line.
+    pub fn parse(lines: &[Vec<u8>], sender: Sender) -> Result<Headers, HttpError> {
         if lines.len() > MAX_HEADER_LINES {
             return Err(HttpError::TooManyHeaders);
         }
         let mut joined: Vec<Vec<u8>> = Vec::with_capacity(lines.len());
         for line in lines {
             if line.starts_with(b" ") || line.starts_with(b"\t") {
-                match joined.last_mut() {
-                    Some(prev) => {
+                match (joined.last_mut(), sender) {
+                    (Some(prev), _) => {
                         prev.push(b' ');
                         prev.extend_from_slice(line.trim_ascii());
                     }
-                    None => return Err(HttpError::MalformedHeader),
+                    (None, Sender::Server) => {}
+                    (None, Sender::Client) => {
+                        return Err(HttpError::MalformedHeader(describe(line)))
+                    }
                 }
                 continue;
             }
             if line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"HTTP/") {
                 break;
             }
-            if !line.contains(&b':') {
+            let Some(colon) = line.iter().position(|&b| b == b':') else {
                 continue;
+            };
+            let name = &line[..colon];
+            let trimmed = name.trim_ascii_end();
+            if trimmed.len() != name.len() && sender == Sender::Server && !trimmed.is_empty() {
+                let mut fixed = trimmed.to_vec();
+                fixed.extend_from_slice(&line[colon..]);
+                joined.push(fixed);
+            } else {
+                joined.push(line.clone());
             }
-            joined.push(line.clone());
         }
-        let mut block = Vec::with_capacity(joined.iter().map(|l| l.len() + 2).sum::<usize>() + 2);
-        for l in &joined {
-            block.extend_from_slice(l);
-            block.extend_from_slice(b"\r\n");
+        let mut list = Vec::with_capacity(joined.len());
+        for line in &joined {
+            check_field_line(line).map_err(HttpError::MalformedHeader)?;
+            list.push(parse_one(line).ok_or_else(|| HttpError::MalformedHeader(describe(line)))?);
         }
-        block.extend_from_slice(b"\r\n");
-        let mut slots = vec![httparse::EMPTY_HEADER; joined.len()];
-        match httparse::parse_headers(&block, &mut slots) {
-            Ok(httparse::Status::Complete((_, parsed))) => {
-                let list = parsed
-                    .iter()
-                    .map(|h| Header {
-                        name: h.name.to_string(),
-                        value: h.value.to_vec(),
-                    })
-                    .collect();
-                Ok(Headers { list })
-            }
-            _ => Err(HttpError::MalformedHeader),
-        }
+        Ok(Headers { list })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Header> {
@@ -140,6 +159,10 @@ impl Headers {
     /// Unlike tinyproxy 1.11.1, the names listed in `Proxy-Connection` are
     /// honoured even without a `Connection` header, and a header that names
     /// itself (`Connection: Connection`, CVE-2023-49606) is simply removed.
+    /// The framing and routing headers (`Content-Length`,
+    /// `Transfer-Encoding`, `Host`) are never removed because a connection
+    /// header names them: that would send the body as a second request
+    /// (issue 11 item 2).
     pub fn remove_hop_by_hop(&mut self, fixed: &[&str]) {
         let mut names: Vec<String> = Vec::new();
         for conn in ["Connection", "Proxy-Connection"] {
@@ -147,6 +170,7 @@ impl Headers {
                 names.extend(connection_tokens(&value));
             }
         }
+        names.retain(|n| !NEVER_HOP.iter().any(|k| k.eq_ignore_ascii_case(n)));
         for n in names
             .iter()
             .map(String::as_str)
@@ -178,6 +202,49 @@ impl Headers {
     pub fn retain_names(&mut self, allowed: impl Fn(&str) -> bool) {
         self.list.retain(|h| allowed(&h.name));
     }
+}
+
+/// Tokenise one checked field line with httparse (name, value without
+/// surrounding whitespace).
+fn parse_one(line: &[u8]) -> Option<Header> {
+    let mut block = Vec::with_capacity(line.len() + 4);
+    block.extend_from_slice(line);
+    block.extend_from_slice(b"\r\n\r\n");
+    let mut slot = [httparse::EMPTY_HEADER; 1];
+    match httparse::parse_headers(&block, &mut slot) {
+        Ok(httparse::Status::Complete((_, [h]))) => Some(Header {
+            name: h.name.to_string(),
+            value: h.value.to_vec(),
+        }),
+        _ => None,
+    }
+}
+
+/// Check one field line (`name: value`, RFC 9110 §5): the name a token,
+/// the value free of control bytes other than HTAB. Returns the name, or
+/// a printable description of the line for the log.
+pub fn check_field_line(line: &[u8]) -> Result<&[u8], String> {
+    let colon = line.iter().position(|&b| b == b':');
+    let name = &line[..colon.unwrap_or(line.len())];
+    let value = colon.map_or(&[][..], |c| &line[c + 1..]);
+    let bad_value = value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f);
+    if colon.is_none() || name.is_empty() || !name.iter().copied().all(is_tchar) || bad_value {
+        return Err(describe(line));
+    }
+    Ok(name)
+}
+
+/// A header line as a log may show it: the name (or the line's start),
+/// escaped, at most 64 bytes.
+fn describe(line: &[u8]) -> String {
+    let end = line.iter().position(|&b| b == b':').unwrap_or(line.len());
+    let shown: String = line[..end.min(64)]
+        .iter()
+        .flat_map(|&b| std::ascii::escape_default(b))
+        .map(char::from)
+        .collect();
+    let what = if end < line.len() { "header" } else { "line" };
+    format!("{what} \"{shown}\"")
 }
 
 /// Append one `Name: value\r\n` line.
@@ -246,6 +313,48 @@ mod tests {
         h.remove_hop_by_hop(&["Keep-Alive"]);
         assert_eq!(h.len(), 1);
         assert_eq!(h.get("Other"), Some(b"ok".as_slice()));
+    }
+
+    /// Issue 12 item 3: RFC 9112 §5.1/§2.2 repairs in responses only.
+    #[test]
+    fn responses_are_repaired_requests_rejected() {
+        let resp = |v: &[&str]| Headers::parse(&lines(v), Sender::Server);
+        let h = resp(&["X-Foo : bar", "X-Tab\t: t", "Y: 1"]).unwrap();
+        assert_eq!(h.get("X-Foo"), Some(b"bar".as_slice()));
+        assert_eq!(h.get("X-Tab"), Some(b"t".as_slice()));
+        let h = resp(&[" leading: ws", "\tmore", "Z: 2"]).unwrap();
+        assert_eq!(h.len(), 1);
+        assert_eq!(h.get("Z"), Some(b"2".as_slice()));
+        assert!(Headers::parse_lines(&lines(&["X-Foo\t: bar"])).is_err());
+        assert!(Headers::parse_lines(&lines(&[" leading: ws", "Z: 2"])).is_err());
+        for bad in ["X@Foo: v", "X: a\x01b", "X: a\x7fb", ": v", "\u{e9}: v"] {
+            for sender in [Sender::Client, Sender::Server] {
+                match Headers::parse(&lines(&[bad]), sender) {
+                    Err(HttpError::MalformedHeader(what)) => assert!(what.starts_with("header")),
+                    other => panic!("{bad:?} {sender:?}: {other:?}"),
+                }
+            }
+        }
+        let named = Headers::parse_lines(&lines(&["X@Foo: v"])).unwrap_err();
+        assert_eq!(named.to_string(), "malformed header \"X@Foo\"");
+    }
+
+    /// Issue 11 item 2: a connection header naming the framing or routing
+    /// headers does not remove them.
+    #[test]
+    fn connection_cannot_remove_framing_headers() {
+        let mut h = Headers::parse_lines(&lines(&[
+            "Connection: Content-Length, Transfer-Encoding",
+            "Proxy-Connection: host, x-gone",
+            "Content-Length: 5",
+            "Transfer-Encoding: chunked",
+            "Host: h",
+            "X-Gone: 1",
+        ]))
+        .unwrap();
+        h.remove_hop_by_hop(&[]);
+        let names: Vec<&str> = h.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(names, ["Content-Length", "Transfer-Encoding", "Host"]);
     }
 
     #[test]

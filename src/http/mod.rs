@@ -5,6 +5,7 @@ pub mod framing;
 pub mod headers;
 pub mod request;
 pub mod reverse;
+pub mod status;
 pub mod url;
 
 /// What can go wrong with a client's request or a server's response head.
@@ -21,8 +22,8 @@ pub enum HttpError {
     LineTooLong,
     #[error("too many header lines")]
     TooManyHeaders,
-    #[error("malformed header line")]
-    MalformedHeader,
+    #[error("malformed {0}")]
+    MalformedHeader(String),
     #[error("request line has an invalid format")]
     BadRequestLine,
     #[error("URL could not be parsed")]

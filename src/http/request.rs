@@ -48,43 +48,76 @@ pub struct RequestLine {
 /// Split a request line the way tinyproxy's `sscanf("%[^ ] %[^ ] %[^ ]")`
 /// does: tokens end at a space; whitespace between tokens is skipped; a
 /// leading space is invalid; tokens after the third are ignored.
-pub fn parse_request_line(raw: &str) -> Result<RequestLine, HttpError> {
-    let mut tokens: Vec<&str> = Vec::with_capacity(3);
+///
+/// The line is parsed as bytes (never sliced as a `str`). Beyond tinyproxy,
+/// which passes any byte on: the method must be an RFC 9110 token, the
+/// target free of control bytes and valid UTF-8 (it is kept as text for
+/// routing, filtering and logs), the version plain ASCII digits.
+pub fn parse_request_line(raw: &[u8]) -> Result<RequestLine, HttpError> {
+    let mut tokens: Vec<&[u8]> = Vec::with_capacity(3);
     let mut rest = raw;
     while tokens.len() < 3 {
-        let end = rest.find(' ').unwrap_or(rest.len());
+        let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
         if end == 0 {
             break;
         }
-        tokens.push(&rest[..end]);
-        rest = rest[end..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let (token, after) = rest.split_at(end);
+        tokens.push(token);
+        rest = after.trim_ascii_start();
         if rest.is_empty() {
             break;
         }
     }
     let version = match tokens.len() {
-        2 if tokens[0].eq_ignore_ascii_case("GET") => Version::HTTP09,
+        2 if tokens[0].eq_ignore_ascii_case(b"GET") => Version::HTTP09,
         3 => parse_version(tokens[2]).ok_or(HttpError::BadRequestLine)?,
         _ => return Err(HttpError::BadRequestLine),
     };
+    if !tokens[0].iter().copied().all(is_tchar) {
+        return Err(HttpError::BadRequestLine);
+    }
+    if tokens[1].iter().any(|&b| b < 0x20 || b == 0x7f) {
+        return Err(HttpError::BadRequestLine);
+    }
+    let target = std::str::from_utf8(tokens[1]).map_err(|_| HttpError::BadRequestLine)?;
     Ok(RequestLine {
-        raw: raw.to_string(),
-        method: tokens[0].to_string(),
-        target: tokens[1].to_string(),
+        raw: String::from_utf8_lossy(raw).into_owned(),
+        // A token is ASCII, so this conversion is lossless.
+        method: String::from_utf8_lossy(tokens[0]).into_owned(),
+        target: target.to_string(),
         version,
     })
 }
 
-/// `HTTP/M.m`, prefix case-insensitive, numbers as `%u` reads them.
-fn parse_version(token: &str) -> Option<Version> {
-    if token.len() < 5 || !token[..5].eq_ignore_ascii_case("HTTP/") {
+/// RFC 9110 `tchar`: the bytes a method or a header name may use.
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// `HTTP/M.m`, prefix case-insensitive; the major all digits, the minor
+/// its leading digits (as `%u` reads them).
+fn parse_version(token: &[u8]) -> Option<Version> {
+    let prefix = token.get(..5)?;
+    if !prefix.eq_ignore_ascii_case(b"HTTP/") {
         return None;
     }
-    let (major, minor) = token[5..].split_once('.')?;
-    let minor_digits: String = minor.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let numbers = &token[5..];
+    let dot = numbers.iter().position(|&b| b == b'.')?;
+    let (major, minor) = (&numbers[..dot], &numbers[dot + 1..]);
+    let minor_len = minor.iter().take_while(|b| b.is_ascii_digit()).count();
     Some(Version {
-        major: major.parse().ok()?,
-        minor: minor_digits.parse().ok()?,
+        major: ascii_number(major)?,
+        minor: ascii_number(&minor[..minor_len])?,
+    })
+}
+
+/// A non-empty run of ASCII digits as a `u32`; `None` on overflow.
+fn ascii_number(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, &d| {
+        n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
     })
 }
 
@@ -126,12 +159,12 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
 /// `Ok(None)` when the client closed before sending one.
 pub async fn read_request_line<R: AsyncBufRead + Unpin>(
     r: &mut R,
-) -> Result<Option<String>, HttpError> {
+) -> Result<Option<Vec<u8>>, HttpError> {
     loop {
         match read_line(r, MAX_LINE).await? {
             None => return Ok(None),
             Some(l) if l.is_empty() => continue,
-            Some(l) => return Ok(Some(String::from_utf8_lossy(&l).into_owned())),
+            Some(l) => return Ok(Some(l)),
         }
     }
 }
@@ -168,27 +201,27 @@ mod tests {
 
     #[test]
     fn request_line_forms() {
-        let l = parse_request_line("GET http://h/ HTTP/1.1").unwrap();
+        let l = parse_request_line(b"GET http://h/ HTTP/1.1").unwrap();
         assert_eq!((l.method.as_str(), l.target.as_str()), ("GET", "http://h/"));
         assert_eq!(l.version, Version { major: 1, minor: 1 });
-        assert!(parse_request_line("GET http://h/")
+        assert!(parse_request_line(b"GET http://h/")
             .unwrap()
             .version
             .is_http09());
-        assert!(parse_request_line("POST http://h/").is_err());
-        assert!(parse_request_line(" http://h/ HTTP/1.1").is_err());
-        assert!(parse_request_line("GARBAGE").is_err());
-        assert!(parse_request_line("GET http://h/ HTTP/x.y").is_err());
-        let v = parse_request_line("get HTTP://h/ http/01.01")
+        assert!(parse_request_line(b"POST http://h/").is_err());
+        assert!(parse_request_line(b" http://h/ HTTP/1.1").is_err());
+        assert!(parse_request_line(b"GARBAGE").is_err());
+        assert!(parse_request_line(b"GET http://h/ HTTP/x.y").is_err());
+        let v = parse_request_line(b"get HTTP://h/ http/01.01")
             .unwrap()
             .version;
         assert_eq!(v, Version { major: 1, minor: 1 });
-        let big = parse_request_line("BIG FART http://h/ HTTP/1.0");
+        let big = parse_request_line(b"BIG FART http://h/ HTTP/1.0");
         assert!(big.is_err());
-        let extra = parse_request_line("GET /  HTTP/1.5 trailing").unwrap();
+        let extra = parse_request_line(b"GET /  HTTP/1.5 trailing").unwrap();
         assert_eq!(extra.version.reply_minor(), 5);
         assert_eq!(
-            parse_request_line("GET / HTTP/2.0")
+            parse_request_line(b"GET / HTTP/2.0")
                 .unwrap()
                 .version
                 .reply_minor(),
@@ -196,12 +229,39 @@ mod tests {
         );
     }
 
+    /// Issue 11 item 1: these panicked (a `str` sliced inside a character).
+    #[test]
+    fn non_ascii_and_control_bytes_are_errors_not_panics() {
+        for bad in [
+            &b"GET / HTTP\xc3\xa9"[..],
+            b"GET / HTTP/\xc3\xa9.1",
+            b"GET / HTTP/1.\xff",
+            b"GET / \xef\xbf\xbdHTTP/1.1",
+            b"GET /\xe9 HTTP/1.1",
+            b"GET /a\x01b HTTP/1.1",
+            b"G\xc3\xa9T / HTTP/1.1",
+            b"GET\t/ HTTP/1.1",
+            b"GET / HTTP/99999999999.1",
+        ] {
+            assert!(parse_request_line(bad).is_err(), "{bad:?}");
+        }
+        let utf8 = parse_request_line("GET http://h/\u{e9}\u{20ac} HTTP/1.1".as_bytes()).unwrap();
+        assert_eq!(utf8.target, "http://h/\u{e9}\u{20ac}");
+        for b in 0..=255u8 {
+            for at in 0..16 {
+                let mut line = b"GET / HTTP/1.1".to_vec();
+                line.insert(at.min(line.len()), b);
+                let _ = parse_request_line(&line);
+            }
+        }
+    }
+
     #[tokio::test]
     async fn reads_head_with_bare_lf_and_blank_prefix() {
         let data: &[u8] = b"\r\n\nGET http://h/ HTTP/1.0\nHost: h\r\nX: 1\n\nBODY";
         let mut r = tokio::io::BufReader::new(data);
         let line = read_request_line(&mut r).await.unwrap();
-        assert_eq!(line.as_deref(), Some("GET http://h/ HTTP/1.0"));
+        assert_eq!(line.as_deref(), Some(&b"GET http://h/ HTTP/1.0"[..]));
         let lines = read_header_lines(&mut r).await.unwrap();
         assert_eq!(lines, vec![b"Host: h".to_vec(), b"X: 1".to_vec()]);
     }

@@ -41,10 +41,13 @@ impl Target {
 /// If `target` is an absolute `http://` URL (scheme case-insensitive),
 /// split it; `Ok(None)` when it is some other form.
 pub fn parse_absolute_http(target: &str) -> Result<Option<Target>, HttpError> {
-    const SCHEME: &str = "http://";
-    if target.len() < SCHEME.len() || !target[..SCHEME.len()].eq_ignore_ascii_case(SCHEME) {
-        return Ok(None);
+    const SCHEME: &[u8] = b"http://";
+    // Compared as bytes: the target may hold multi-byte characters.
+    match target.as_bytes().get(..SCHEME.len()) {
+        Some(p) if p.eq_ignore_ascii_case(SCHEME) => {}
+        _ => return Ok(None),
     }
+    // The scheme is ASCII, so its end is a character boundary.
     let rest = &target[SCHEME.len()..];
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) if rest.as_bytes()[i] == b'?' => (&rest[..i], format!("/{}", &rest[i..])),
@@ -72,7 +75,8 @@ pub fn parse_authority(authority: &str, default_port: u16) -> Result<(String, u1
             None => (hostport, None),
         }
     };
-    if host.is_empty() {
+    // No host, or one no resolver should see (spaces, control bytes).
+    if host.is_empty() || host.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(HttpError::BadUrl);
     }
     let port = match port_text {
@@ -126,6 +130,19 @@ mod tests {
         assert!(parse_authority("h:65979", 443).is_err());
         assert_eq!(parse_authority("h", 443).unwrap().1, 443);
         assert_eq!(parse_authority("h:0", 443).unwrap().1, 443);
+    }
+
+    /// Issue 11 item 1: a multi-byte character inside the scheme panicked.
+    #[test]
+    fn multibyte_targets_do_not_panic() {
+        assert!(parse_absolute_http("http:/\u{e9} ").unwrap().is_none());
+        assert!(parse_absolute_http("\u{e9}\u{e9}\u{e9}\u{e9}")
+            .unwrap()
+            .is_none());
+        assert_eq!(t("http://h/\u{e9}").path, "/\u{e9}");
+        assert!(parse_absolute_http("http://a\tb/").is_err());
+        assert!(parse_authority("\u{e9}:\u{e9}", 443).is_ok());
+        assert!(parse_authority("[\u{e9}", 443).is_err());
     }
 
     #[test]

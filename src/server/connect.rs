@@ -10,7 +10,7 @@ use crate::config::{Config, UpstreamProxy};
 use crate::http::forward::{
     build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
 };
-use crate::http::framing::{copy_body, response_framing};
+use crate::http::framing::{copy_body, response_framing, Asked, Framing};
 use crate::http::request::RequestLine;
 use crate::http::url::Target;
 use crate::log::Level;
@@ -119,7 +119,15 @@ async fn via_http_upstream(
     if !ok {
         log_refusal(proxy, &target, &status);
     }
-    let framing = response_framing(&headers, false, status.code);
+    let asked = Asked {
+        head: false,
+        connect: true,
+    };
+    // A refused CONNECT's body is relayed by its framing; when that is
+    // ambiguous, by the connection's end (the client connection closes
+    // after it either way).
+    let framing = response_framing(asked, status.code, status.http10, &headers)
+        .map_or(Framing::Close, |rf| rf.framing);
     let conn = if ok {
         ClientConnection::Tunnel
     } else {

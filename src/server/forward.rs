@@ -6,13 +6,10 @@ use super::client::{Client, ErrorInfo};
 use super::origin::{self, OriginConn};
 use super::outbound;
 use super::request::{Next, Request};
-use super::response::{read_response_head, ResponseError};
 use crate::config::Config;
 use crate::http::forward::client_wants_keepalive;
-use crate::http::forward::{
-    build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
-};
-use crate::http::framing::{copy_body, request_framing, response_framing, CopyError, Framing};
+use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
+use crate::http::framing::{copy_body, request_framing, response_framing, Asked, Framing};
 use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
 use crate::http::reverse;
@@ -21,7 +18,11 @@ use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind};
 use crate::upstream;
+use exchange::{closed, send_and_exchange, Failure};
 use tokio::io::AsyncWriteExt;
+
+#[path = "forward_exchange.rs"]
+mod exchange;
 
 /// Where a plain HTTP request goes.
 pub struct Forward {
@@ -39,7 +40,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         host_header,
         reverse_rule,
     } = fwd;
-    let framing = match request_framing(&req.headers) {
+    let framing = match request_framing(req.line.version, &req.headers) {
         Ok(f) => f,
         Err(e) => {
             log_msg!(
@@ -54,6 +55,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
                 ..Default::default()
             };
             client.send_error(cfg, ErrorKind::BadRequest, info).await;
+            super::request::linger(client).await;
             return Next::Close;
         }
     };
@@ -110,7 +112,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
     }
     drop(head);
     let server_fd = conn.fd;
-    let (status, headers, body_complete) = match result {
+    let (status, mut headers, body_complete) = match result {
         Ok(x) => x,
         Err(fail) => {
             return fail
@@ -118,9 +120,23 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
                 .await
         }
     };
-    let is_head = line.method.eq_ignore_ascii_case("HEAD");
-    let resp_framing = response_framing(&headers, is_head, status.code);
-    let keep = wants_keepalive && body_complete && resp_framing != Framing::Close;
+    let asked = Asked {
+        head: line.method.eq_ignore_ascii_case("HEAD"),
+        connect: false,
+    };
+    let rf = match response_framing(asked, status.code, status.http10, &headers) {
+        Ok(rf) => rf,
+        Err(e) => return refuse_response(client, cfg, &line, &target.host, server_fd, e).await,
+    };
+    rf.apply(&mut headers);
+    let resp_framing = rf.framing;
+    if !body_complete {
+        log_msg!(
+            Level::Info,
+            "Server answered before the whole request body was sent; closing after the response"
+        );
+    }
+    let keep = wants_keepalive && body_complete && rf.may_keep(line.version);
     let keep_origin = keep && reusable && origin::origin_keeps(&status, &headers, resp_framing);
     let client_conn = if keep {
         ClientConnection::KeepAlive
@@ -148,8 +164,40 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         Next::KeepAlive
     } else {
         let _ = client.wr.shutdown().await;
+        drop(conn);
+        if !body_complete {
+            super::request::linger(client).await;
+        }
         Next::Close
     }
+}
+
+/// A response whose length cannot be known (RFC 9112 §6.3: invalid or
+/// differing Content-Length): never relayed; the client gets the
+/// "could not retrieve all the headers" page and the connection closes.
+async fn refuse_response(
+    client: &mut Client,
+    cfg: &Config,
+    line: &RequestLine,
+    host: &str,
+    server_fd: i32,
+    e: crate::http::framing::FramingError,
+) -> Next {
+    log_msg!(
+        Level::Warning,
+        "Refusing response from \"{}\" with ambiguous framing: {}",
+        host,
+        e
+    );
+    pages::stats().inc_bad();
+    let info = ErrorInfo {
+        line: Some(line),
+        ..Default::default()
+    };
+    client
+        .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
+        .await;
+    closed(client, server_fd)
 }
 
 /// Open a new connection towards `target` (direct or via an upstream),
@@ -175,25 +223,6 @@ async fn open<'a>(
             client.send_error(cfg, e.kind, info).await;
             None
         }
-    }
-}
-
-/// Send the request head, then the body and the response head together.
-async fn send_and_exchange(
-    client: &mut Client,
-    cfg: &Config,
-    conn: &mut OriginConn,
-    head: &[u8],
-    framing: Framing,
-    http09: bool,
-    reused: bool,
-) -> Result<(StatusLine, Headers, bool), Failure> {
-    if conn.wr.write_all(head).await.is_err() {
-        return Err(Failure::Stale);
-    }
-    match exchange(client, cfg, &mut conn.rd, &mut conn.wr, framing, http09).await {
-        Err(Failure::Response(ResponseError::NoStatus(_))) if reused => Err(Failure::Stale),
-        other => other,
     }
 }
 
@@ -223,130 +252,4 @@ fn reverse_response(
         }
     }
     (headers, extra)
-}
-
-fn closed(client: &Client, server_fd: i32) -> Next {
-    log_msg!(
-        Level::Info,
-        "Closed connection between local client (fd:{}) and remote client (fd:{})",
-        client.fd,
-        server_fd
-    );
-    Next::Close
-}
-
-/// How an exchange failed before the response head reached the client.
-enum Failure {
-    /// The client's body was malformed or cut short.
-    ClientBody(CopyError),
-    Response(ResponseError),
-    /// The server closed before answering (a kept connection gone stale).
-    Stale,
-}
-
-impl Failure {
-    async fn answer(
-        self,
-        client: &mut Client,
-        cfg: &Config,
-        line: &RequestLine,
-        host: &str,
-        server_fd: i32,
-    ) -> Next {
-        let info = ErrorInfo {
-            line: Some(line),
-            ..Default::default()
-        };
-        match self {
-            Failure::ClientBody(CopyError::Read(e)) => {
-                log_msg!(Level::Warning, "Could not retrieve request entity: {}", e);
-                pages::stats().inc_bad();
-                client.send_error(cfg, ErrorKind::BadRequest, info).await;
-            }
-            Failure::ClientBody(CopyError::Write(_)) => {}
-            Failure::Stale => {
-                let info = ErrorInfo {
-                    line: Some(line),
-                    ..Default::default()
-                };
-                client.send_error(cfg, ErrorKind::SendFailed, info).await;
-            }
-            Failure::Response(ResponseError::NoStatus(reason)) => {
-                log_msg!(
-                    Level::Info,
-                    "process_server_headers failed: {}. host \"{}\" using file descriptor {}.",
-                    reason,
-                    host,
-                    server_fd
-                );
-                // tinyproxy just closes here, without its "Closed" line.
-                return Next::Close;
-            }
-            Failure::Response(ResponseError::Headers) => {
-                log_msg!(
-                    Level::Warning,
-                    "Could not retrieve all the headers from the remote server."
-                );
-                pages::stats().inc_bad();
-                client
-                    .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
-                    .await;
-                log_msg!(
-                    Level::Info,
-                    "process_server_headers failed: Success. host \"{}\" using file descriptor {}.",
-                    host,
-                    server_fd
-                );
-                return Next::Close;
-            }
-        }
-        closed(client, server_fd)
-    }
-}
-
-/// Send the request body while waiting for the response head (so interim
-/// `100 Continue` answers reach the client). Returns the final response
-/// head and whether the whole request body was sent.
-async fn exchange<R, W>(
-    client: &mut Client,
-    cfg: &Config,
-    srv_rd: &mut R,
-    srv_wr: &mut W,
-    framing: Framing,
-    http09: bool,
-) -> Result<
-    (
-        crate::http::forward::StatusLine,
-        crate::http::headers::Headers,
-        bool,
-    ),
-    Failure,
->
-where
-    R: tokio::io::AsyncBufRead + Unpin,
-    W: tokio::io::AsyncWrite + Unpin,
-{
-    let body = copy_body(&mut client.rd, srv_wr, framing, cfg.timeout);
-    let resp = read_response_head(srv_rd, &mut client.wr, cfg, http09);
-    tokio::pin!(body, resp);
-    let mut body_result: Option<bool> = None;
-    let mut head = None;
-    while body_result.is_none() || head.is_none() {
-        tokio::select! {
-            b = &mut body, if body_result.is_none() => match b {
-                Ok(_) => body_result = Some(true),
-                // The server stopped reading: it may still answer.
-                Err(CopyError::Write(_)) => body_result = Some(false),
-                Err(e) => return Err(Failure::ClientBody(e)),
-            },
-            r = &mut resp, if head.is_none() => match r {
-                Ok(h) => head = Some(h),
-                Err(e) => return Err(Failure::Response(e)),
-            },
-        }
-    }
-    match (head, body_result) {
-        (Some((status, headers)), Some(complete)) => Ok((status, headers, complete)),
-        _ => Err(Failure::Response(ResponseError::Headers)),
-    }
 }

@@ -13,7 +13,8 @@ use crate::http::reverse::{self, Mapping};
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind, PageContext};
-use tokio::io::AsyncWriteExt;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// What the connection does after a request.
 pub enum Next {
@@ -33,7 +34,8 @@ pub struct Request {
 /// Read and answer one request.
 pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     let cfg = &*gen.config;
-    let raw = match tokio::time::timeout(cfg.timeout, read_request_line(&mut client.rd)).await {
+    let raw_bytes = match tokio::time::timeout(cfg.timeout, read_request_line(&mut client.rd)).await
+    {
         Ok(Ok(Some(raw))) => raw,
         other => {
             if matches!(other, Ok(Err(crate::http::HttpError::LineTooLong))) {
@@ -49,6 +51,8 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
             return Next::Close;
         }
     };
+    // Text for logs and pages only; parsing works on the bytes.
+    let raw = String::from_utf8_lossy(&raw_bytes).into_owned();
     log_msg!(
         Level::Connect,
         "Request (file descriptor {}): {}",
@@ -59,7 +63,7 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
         Ok(Ok(lines)) => lines,
         _ => return headers_failed(client, cfg, &raw, None).await,
     };
-    let line = match parse_request_line(&raw) {
+    let line = match parse_request_line(&raw_bytes) {
         Ok(l) => l,
         Err(_) => {
             log_msg!(
@@ -79,7 +83,10 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     };
     let headers = match Headers::parse_lines(&lines) {
         Ok(h) => h,
-        Err(_) => return headers_failed(client, cfg, &raw, Some(&line)).await,
+        Err(e) => {
+            log_msg!(Level::Warning, "Refusing request with a {}", e);
+            return headers_failed(client, cfg, &raw, Some(&line)).await;
+        }
     };
     drop(lines);
     let req = Request { line, headers };
@@ -100,7 +107,9 @@ async fn headers_failed(
         "Could not retrieve all the headers from the client"
     );
     pages::stats().inc_bad();
-    client.drain_request(cfg.timeout, false).await;
+    // Only what has already arrived: the answer goes out at once (issue 12
+    // item 5); the rest is read after it, by `linger`.
+    client.drain_request(Duration::ZERO, false).await;
     let info = ErrorInfo {
         line,
         raw: Some(raw),
@@ -109,7 +118,29 @@ async fn headers_failed(
     client
         .send_error(cfg, ErrorKind::HeadersIncomplete, info)
         .await;
+    linger(client).await;
     Next::Close
+}
+
+/// The most a closing connection's unread request bytes are waited for.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+/// The most unread request bytes read and dropped before closing.
+const LINGER_BYTES: usize = 1 << 20;
+
+/// After a final answer to a request that was not read to its end (and
+/// after our write side is shut): read and drop what the client still
+/// sends, bounded in time and size, so that closing with unread bytes does
+/// not reset the answer away before the client has read it.
+pub(super) async fn linger(client: &mut Client) {
+    let deadline = tokio::time::Instant::now() + LINGER_TIME;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut total = 0usize;
+    while total < LINGER_BYTES {
+        match tokio::time::timeout_at(deadline, client.rd.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => total += n,
+            _ => return,
+        }
+    }
 }
 
 /// BasicAuth (spec §6.9, 1.11.3 semantics): `Some(next)` when refused.

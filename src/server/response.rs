@@ -4,8 +4,10 @@
 
 use crate::config::Config;
 use crate::http::forward::{parse_status_line, StatusLine};
-use crate::http::headers::Headers;
+use crate::http::headers::{Headers, Sender};
 use crate::http::request::{read_header_lines, read_line, MAX_LINE};
+use crate::log::Level;
+use crate::log_msg;
 use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt};
 
 /// Why no usable response head was read.
@@ -34,17 +36,15 @@ where
     W: AsyncWrite + Unpin,
 {
     for _ in 0..=MAX_INTERIM {
-        let (status, headers, lines) = read_one(srv, cfg).await?;
+        let (status, headers) = read_one(srv, cfg).await?;
         if !(100..200).contains(&status.code) || status.code == 101 {
             return Ok((status, headers));
         }
         if !http09 {
+            // The checked (and repaired) fields, never the raw lines.
             let mut out = status.raw.clone();
             out.extend_from_slice(b"\r\n");
-            for l in lines {
-                out.extend_from_slice(&l);
-                out.extend_from_slice(b"\r\n");
-            }
+            headers.write_to(&mut out);
             out.extend_from_slice(b"\r\n");
             if client.write_all(&out).await.is_err() {
                 return Err(ResponseError::NoStatus("client went away".into()));
@@ -57,7 +57,7 @@ where
 async fn read_one<R: AsyncBufRead + Unpin>(
     srv: &mut R,
     cfg: &Config,
-) -> Result<(StatusLine, Headers, Vec<Vec<u8>>), ResponseError> {
+) -> Result<(StatusLine, Headers), ResponseError> {
     let status = tokio::time::timeout(cfg.timeout, async {
         loop {
             match read_line(srv, MAX_LINE).await {
@@ -81,6 +81,9 @@ async fn read_one<R: AsyncBufRead + Unpin>(
         Ok(Ok(l)) => l,
         _ => return Err(ResponseError::Headers),
     };
-    let headers = Headers::parse_lines(&lines).map_err(|_| ResponseError::Headers)?;
-    Ok((status, headers, lines))
+    let headers = Headers::parse(&lines, Sender::Server).map_err(|e| {
+        log_msg!(Level::Warning, "Refusing response with a {}", e);
+        ResponseError::Headers
+    })?;
+    Ok((status, headers))
 }

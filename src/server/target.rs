@@ -108,7 +108,9 @@ fn transparent(
 ) -> Result<Dest, Refusal> {
     let (host, port, how) = match headers.get("Host") {
         Some(h) => {
-            let text = String::from_utf8_lossy(h);
+            // A Host that is not text names no host we could look up.
+            let text = std::str::from_utf8(h)
+                .map_err(|_| refuse(ErrorKind::BadUrl, Some(&line.target)))?;
             let (host, port) =
                 parse_authority(text.trim(), 80).map_err(|e| url_error(e, &line.target))?;
             (host, port, "Host")

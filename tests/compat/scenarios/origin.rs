@@ -23,7 +23,60 @@ pub fn scenarios() -> Vec<Scenario> {
             garbage_status_line,
         ),
         same("origin_bad_header_block", bad_header_block),
+        differs(
+            "origin_te_and_content_length",
+            "response-framing",
+            te_cl_lift,
+            te_and_content_length,
+        ),
+        differs(
+            "origin_space_before_colon",
+            "response-header-repair",
+            space_colon_lift,
+            space_before_colon,
+        ),
     ]
+}
+
+/// RFC 9112 §6.3: both framing headers from the origin.
+fn te_and_content_length(c: &mut Ctx) {
+    c.origin_with(|_| {
+        Reply::close(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        )
+    });
+    c.start("ViaProxyName \"vp\"");
+    c.exchange("GET http://127.0.0.1:{ORIGIN}/tecl HTTP/1.1\r\n\r\n");
+}
+
+/// Ours: Content-Length dropped (Transfer-Encoding wins) and the client
+/// connection closed after the response, and said so.
+fn te_cl_lift(o: &mut crate::obs::Obs) {
+    for t in o.client.iter_mut() {
+        *t = t.replacen("Content-Length: 5\r\n\r\n", "Connection: close\r\n\r\n", 1);
+    }
+}
+
+/// RFC 9112 §5.1: whitespace between a response field name and colon.
+fn space_before_colon(c: &mut Ctx) {
+    c.origin_with(|_| {
+        Reply::close("HTTP/1.1 200 OK\r\nX-Foo : bar\r\nContent-Length: 2\r\n\r\nok")
+    });
+    c.start("ViaProxyName \"vp\"");
+    c.exchange("GET http://127.0.0.1:{ORIGIN}/sp HTTP/1.0\r\n\r\n");
+}
+
+/// Ours: the whitespace is removed before the response is relayed (a
+/// proxy must, §5.1); tinyproxy relays the line as received. And, as for
+/// every HTTP/1.0 client not kept (keep-alive), `Connection: close`.
+fn space_colon_lift(o: &mut crate::obs::Obs) {
+    for t in o.client.iter_mut() {
+        *t = t.replacen("X-Foo : bar", "X-Foo: bar", 1).replacen(
+            "Content-Length: 2\r\n\r\n",
+            "Content-Length: 2\r\nConnection: close\r\n\r\n",
+            1,
+        );
+    }
 }
 
 fn chunked(_req: &[u8]) -> Reply {
