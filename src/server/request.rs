@@ -165,14 +165,14 @@ async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<
     match outcome {
         AuthOutcome::NotRequired | AuthOutcome::Ok => None,
         AuthOutcome::Missing | AuthOutcome::Bad => {
-            if outcome == AuthOutcome::Bad {
-                log_msg!(
-                    Level::Info,
-                    "Failed auth attempt (file descriptor: {}), ip {}",
-                    client.fd,
-                    client.ip_text
-                );
-            }
+            // As tinyproxy 1.11.3: every refusal is logged, missing
+            // credentials too (fail2ban-style watchers count both).
+            log_msg!(
+                Level::Info,
+                "Failed auth attempt (file descriptor: {}), ip {}",
+                client.fd,
+                client.ip_text
+            );
             pages::stats().inc_denied();
             // tinyproxy checks credentials before it parses the request
             // line, so this page says HTTP/1.0 whatever the client spoke.
@@ -189,6 +189,18 @@ async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<
 /// Target, filter, stats host and ConnectPort, then hand over.
 async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next {
     let cfg = &*gen.config;
+    // As tinyproxy 1.11.3: a `Host:` naming the stats host (exactly, with
+    // an optional port) is the stats page, before reverse mapping and the
+    // transparent path look at the request.
+    if req
+        .headers
+        .get("Host")
+        .is_some_and(|h| pages::is_stat_host(&cfg.stat_host, &String::from_utf8_lossy(h)))
+    {
+        log_msg!(Level::Notice, "Request for the stathost.");
+        send_stats(client, cfg, &req.line).await;
+        return Next::Close;
+    }
     let reverse_rule = match reverse_map(client, cfg, &mut req).await {
         Ok(rule) => rule,
         Err(next) => return next,

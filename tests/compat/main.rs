@@ -57,6 +57,8 @@ pub const FIXED_AFTER_1_11_1: &[&str] = &[
     "reload-line-path",
     "te-case-insensitive",
     "stathost-exact",
+    "auth-log-missing",
+    "stathost-host-header",
 ];
 
 pub struct Scenario {

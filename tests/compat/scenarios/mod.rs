@@ -62,31 +62,12 @@ pub fn reload_line_path(log: &mut [String]) {
     }
 }
 
-/// Known bug `todo-auth-log-missing` (src/server/request.rs): the
-/// reference build logs `Failed auth attempt` also when credentials are
-/// missing; we log it only for wrong ones. Drops the reference's line.
-pub fn todo_auth_log_missing(o: &mut crate::obs::Obs) {
+/// 1.11.2+ recognises the stats host from the `Host:` header before the
+/// transparent path, so it logs no `process_request: trans Host` line for
+/// it; 1.11.1 does. Drops that line from 1.11.1's log.
+pub fn stathost_host_header_lift(o: &mut crate::obs::Obs) {
     o.log
-        .retain(|l| !l.starts_with("INFO Failed auth attempt "));
-}
-
-/// Known bug `todo-stathost-trans-log` (src/server/request.rs): the
-/// reference build recognises the stats host from the `Host:` header
-/// before the transparent path, so it logs no `process_request: trans
-/// Host` line for it; we do (as 1.11.1). Adds that line before the
-/// reference's `Request for the stathost.`.
-pub fn todo_stathost_trans_log(o: &mut crate::obs::Obs) {
-    insert_before(
-        &mut o.log,
-        "NOTICE Request for the stathost.",
-        "INFO process_request: trans Host GET http://tinyproxy.stats:80/ for N",
-    );
-}
-
-/// Insert `line` right before the first line equal to `before`.
-fn insert_before(log: &mut Vec<String>, before: &str, line: &str) {
-    let i = log.iter().position(|l| l == before).unwrap_or(log.len());
-    log.insert(i, line.to_string());
+        .retain(|l| l != "INFO process_request: trans Host GET http://tinyproxy.stats:80/ for N");
 }
 
 /// tinyproxy refused the credentials of `GET http://127.0.0.1:{ORIGIN}/a`

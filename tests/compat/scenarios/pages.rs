@@ -1,16 +1,18 @@
 //! Stats page and filter (spec §6.10, §6.11; transcripts §11.8, §11.16).
 
-use super::same;
+use super::{differs, same};
 use crate::harness::Ctx;
 use crate::Scenario;
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
         same("stats_builtin_counters", builtin),
-        same("stats_origin_form_host", origin_form).vs_reference(crate::Expect::Differs(
-            "todo-stathost-trans-log",
-            super::todo_stathost_trans_log,
-        )),
+        differs(
+            "stats_origin_form_host",
+            "stathost-host-header",
+            super::stathost_host_header_lift,
+            origin_form,
+        ),
         same("stats_statfile_template", statfile),
         same("stats_custom_stathost", custom_stathost),
         same("stats_host_prefix_is_not_stathost", stathost_prefix),
