@@ -17,8 +17,16 @@
 #     (a loopback-only copy, see scripts/kube_play_manifest.py) serves a
 #     GET through the proxy.
 #
+#   * every real config (../shared/configs/real-world/ and images/) in
+#     two situations, beside a tinyproxy stand-in: ours must start and
+#     serve wherever tinyproxy does (scripts/test-image-configs.sh);
+#   * the vimagick config through `podman kube play` of a bare Deployment
+#     and Service serves https_proxy traffic and logs it.
+#
 # Environment: IMAGE (default localhost/tinyproxy-rs:dev), IMAGE_E2E,
-# CONTAINERS_CONF (default deploy/containers.conf), VENV (.cache/venv).
+# CONTAINERS_CONF (default deploy/containers.conf), VENV (.cache/venv),
+# SHARED_CONFIGS (default ../shared/configs, else /work/shared/configs),
+# IMAGE_JOBS (containers started at once in the config test, default 6).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +43,8 @@ ORIGIN_PID=""
 PASSED=0
 
 cleanup() {
+  # Set by scripts/test-image-configs.sh once it has something to undo.
+  declare -F configs_cleanup >/dev/null && configs_cleanup
   [ -n "$CTR" ] && podman rm -f -t 0 "$CTR" >/dev/null 2>&1
   [ -n "$PLAYED" ] && podman kube down "$PLAYED" >/dev/null 2>&1
   [ -n "$ORIGIN_PID" ] && kill "$ORIGIN_PID" 2>/dev/null
@@ -109,6 +119,15 @@ podman image unmount "$IMAGE" >/dev/null
 want="./etc/group ./etc/passwd ./etc/tinyproxy/tinyproxy.conf ./usr/bin/tinyproxy ./usr/share/tinyproxy/default.html ./usr/share/tinyproxy/stats.html "
 [ "$files" = "$want" ] || fail "image files: $files"
 pass "image holds only the binary, config, templates, passwd and group"
+
+mnt=$(podman image mount "$IMAGE")
+dirs=$(cd "$mnt" && stat -c '%n %a %u:%g' tmp run/tinyproxy var/log/tinyproxy | tr '\n' ' ')
+varrun=$(readlink "$mnt/var/run")
+podman image unmount "$IMAGE" >/dev/null
+[ "$dirs" = "tmp 1777 0:0 run/tinyproxy 770 65534:101 var/log/tinyproxy 770 65534:101 " ] \
+  || fail "image directories: $dirs"
+[ "$varrun" = ../run ] || fail "/var/run is not a symlink to /run: '$varrun'"
+pass "image has /tmp, /run/tinyproxy, /var/run -> /run, /var/log/tinyproxy"
 
 version=$(podman run --rm --pull never --network none --read-only --cap-drop=ALL "$IMAGE" tinyproxy -v)
 [[ "$version" =~ ^tinyproxy\ [0-9]+\.[0-9]+ ]] || fail "tinyproxy -v printed '$version'"
@@ -204,5 +223,8 @@ body=$(pcurl "$KPORT" "http://127.0.0.1:$ORIGIN_PORT/hello.txt") || fail "GET th
 podman kube down "$PLAYED" >/dev/null 2>&1
 PLAYED=""
 pass "podman kube play of deploy/k8s serves a GET"
+
+# shellcheck source=scripts/test-image-configs.sh
+. "$ROOT/scripts/test-image-configs.sh"
 
 echo "test-image: $PASSED passed, 0 failed"
