@@ -28,7 +28,7 @@
 CONFIGS_NET=""
 CONFIGS_ORIGIN_PID=""
 CONFIGS_PLAYED=""
-STANDIN="localhost/tinyproxy-standin:test"
+STANDIN="localhost/tinyproxy-standin:test-$$"
 CASE_PREFIX="tprs-cfg-$$"
 
 configs_cleanup() {
@@ -39,6 +39,7 @@ configs_cleanup() {
   [ -n "$CONFIGS_PLAYED" ] && podman kube down "$CONFIGS_PLAYED" >/dev/null 2>&1
   [ -n "$CONFIGS_ORIGIN_PID" ] && kill "$CONFIGS_ORIGIN_PID" 2>/dev/null
   [ -n "$CONFIGS_NET" ] && podman network rm -f "$CONFIGS_NET" >/dev/null 2>&1
+  podman rmi -f "$STANDIN" >/dev/null 2>&1
   return 0
 }
 

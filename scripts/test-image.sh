@@ -3,9 +3,9 @@
 #
 # Always: builds it (scripts/build-image.sh) and checks what the image is:
 #   smaller than 5 MB, runs as 65534:65534, CMD ["tinyproxy","-d"], exposes
-#   8888, holds exactly the expected files, and its binary starts in a
-#   read-only container without capabilities (`tinyproxy -v`).
-# With IMAGE_E2E=1 also what the image does, all on 127.0.0.1:
+#   8888, holds exactly the expected files and directories, and its binary
+#   starts in a read-only container without capabilities (`tinyproxy -v`).
+# With IMAGE_E2E=1 also what the image does, first on 127.0.0.1:
 #   * a container (--network host --read-only --cap-drop=ALL, config
 #     mounted as a ConfigMap-style directory) proxies a GET and a CONNECT
 #     to a local python3 http.server, refuses CONNECT to a port not in
@@ -15,15 +15,16 @@
 #     on SIGTERM;
 #   * `podman kube play` of the Deployment and ConfigMap from deploy/k8s
 #     (a loopback-only copy, see scripts/kube_play_manifest.py) serves a
-#     GET through the proxy.
-#
+#     GET through the proxy;
+# then on a podman network of its own in 100.64.0.0/10:
 #   * every real config (../shared/configs/real-world/ and images/) in
 #     two situations, beside a tinyproxy stand-in: ours must start and
 #     serve wherever tinyproxy does (scripts/test-image-configs.sh);
 #   * the vimagick config through `podman kube play` of a bare Deployment
 #     and Service serves https_proxy traffic and logs it.
 #
-# Environment: IMAGE (default localhost/tinyproxy-rs:dev), IMAGE_E2E,
+# Environment: IMAGE_TEST_TAG (default localhost/tinyproxy-rs:test-PID,
+# removed at the end), IMAGE_E2E,
 # CONTAINERS_CONF (default deploy/containers.conf), VENV (.cache/venv),
 # SHARED_CONFIGS (default ../shared/configs, else /work/shared/configs),
 # IMAGE_JOBS (containers started at once in the config test, default 6).
@@ -31,7 +32,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-export IMAGE="${IMAGE:-localhost/tinyproxy-rs:dev}"
+# A tag of our own: the machine's podman storage is shared, and another
+# build of localhost/tinyproxy-rs:dev must not swap the image under us.
+export IMAGE="${IMAGE_TEST_TAG:-localhost/tinyproxy-rs:test-$$}"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/deploy/containers.conf}"
 VENV="${VENV:-$ROOT/.cache/venv}"
 MAX_BYTES=$((5 * 1024 * 1024))
@@ -48,6 +51,7 @@ cleanup() {
   [ -n "$CTR" ] && podman rm -f -t 0 "$CTR" >/dev/null 2>&1
   [ -n "$PLAYED" ] && podman kube down "$PLAYED" >/dev/null 2>&1
   [ -n "$ORIGIN_PID" ] && kill "$ORIGIN_PID" 2>/dev/null
+  [ -z "${IMAGE_TEST_TAG:-}" ] && podman rmi -f "$IMAGE" >/dev/null 2>&1
   rm -rf "$TMP"
 }
 trap cleanup EXIT
