@@ -206,3 +206,80 @@ fn unreadable_config_names_the_user_and_the_fix() {
         "{err}"
     );
 }
+
+/// `User`/`Group` come from /etc/passwd and /etc/group themselves, not
+/// through NSS: in a mount namespace where those files name an account
+/// and nsswitch.conf names only a module that does not exist (so every
+/// NSS lookup fails), root still switches to that account.
+#[test]
+fn user_and_group_are_read_from_the_files_not_nss() {
+    if !is_root() || Command::new("unshare").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and unshare");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    chmod(dir.path(), 0o777);
+    let passwd = dir.path().join("passwd");
+    let group = dir.path().join("group");
+    let nss = dir.path().join("nsswitch.conf");
+    std::fs::write(&passwd, "root:x:0:0::/:\nfilesonly:x:4242:4243::/:\n").expect("passwd");
+    std::fs::write(&group, "root:x:0:\nfilesgroup:x:4243:\n").expect("group");
+    std::fs::write(
+        &nss,
+        "passwd: no-such-nss-module\ngroup: no-such-nss-module\n",
+    )
+    .expect("nss");
+    let port = free_port();
+    let log = dir.path().join("proxy.log");
+    let conf = dir.path().join("tinyproxy.conf");
+    let body = "User filesonly\nGroup filesgroup";
+    std::fs::write(&conf, conf_text(port, &log, body)).expect("write conf");
+    chmod(&conf, 0o644);
+    let script = format!(
+        "mount --bind {p} /etc/passwd && mount --bind {g} /etc/group && \
+         mount --bind {n} /etc/nsswitch.conf && exec {BIN} -d -c {c}",
+        p = passwd.display(),
+        g = group.display(),
+        n = nss.display(),
+        c = conf.display()
+    );
+    let child = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn unshare");
+    let mut fg = Fg {
+        child,
+        out: dir.path().join("none"),
+        err: dir.path().join("none"),
+    };
+    let text = wait_for("the switch or an exit", || {
+        let t = std::fs::read_to_string(&log).unwrap_or_default();
+        if t.contains("Starting main loop") {
+            return Some(t);
+        }
+        let exited = fg.child.try_wait().expect("try_wait").is_some();
+        exited.then(|| format!("exited: {t}"))
+    });
+    assert!(
+        text.contains("Now running as group \"filesgroup\"."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Now running as user \"filesonly\"."),
+        "{text}"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", fg.child.id()))
+        .expect("status of the proxy");
+    assert!(
+        status.lines().any(|l| l.starts_with("Uid:\t4242\t")),
+        "{status}"
+    );
+    assert!(
+        status.lines().any(|l| l.starts_with("Gid:\t4243\t")),
+        "{status}"
+    );
+    let _ = fg.child.kill();
+}
