@@ -137,6 +137,35 @@ version=$(podman run --rm --pull never --network none --read-only --cap-drop=ALL
 [[ "$version" =~ ^tinyproxy\ [0-9]+\.[0-9]+ ]] || fail "tinyproxy -v printed '$version'"
 pass "tinyproxy -v in a read-only container: $version"
 
+# Started as root with an nsswitch.conf that names modules the image does
+# not have: the static binary reads /etc/passwd itself, so an unknown User
+# is tinyproxy's exit 67 (not a crash in a dlopened NSS module), and a
+# known one is switched to.
+mkdir -p "$TMP/root-conf"
+printf 'passwd: files systemd\ngroup: files systemd\n' > "$TMP/nsswitch.conf"
+root_run() { # $1: User/Group lines; prints the output, returns the status
+  printf 'Port 8888\nListen 127.0.0.1\n%b\n' "$1" > "$TMP/root-conf/tinyproxy.conf"
+  chmod -R a+rX "$TMP/root-conf" "$TMP/nsswitch.conf"
+  timeout 20 podman run --rm --pull never --network none --read-only --user 0 \
+    -v "$TMP/nsswitch.conf:/etc/nsswitch.conf:ro" -v "$TMP/root-conf:/etc/tinyproxy:ro" \
+    "$IMAGE" tinyproxy -d 2>&1
+}
+status=0
+out=$(root_run 'User no-such-user') || status=$?
+if [ "$status" != 67 ] || ! grep -qF 'Unable to find user "no-such-user".' <<<"$out"; then
+  fail "unknown User as root: status $status: $out"
+fi
+# (--check parses, then stops before any lookup: start one for real.)
+printf 'Port 8888\nListen 127.0.0.1\nUser tinyproxy\nGroup tinyproxy\n' > "$TMP/root-conf/tinyproxy.conf"
+CTR="tinyproxy-rs-root-$$"
+podman run -d --pull never --name "$CTR" --network none --read-only --user 0 \
+  -v "$TMP/nsswitch.conf:/etc/nsswitch.conf:ro" -v "$TMP/root-conf:/etc/tinyproxy:ro" \
+  "$IMAGE" >/dev/null
+wait_log 'Now running as user "tinyproxy".' 20 || fail "root did not switch to tinyproxy: $(podman logs "$CTR" 2>&1 | tail -5)"
+podman rm -f -t 0 "$CTR" >/dev/null
+CTR=""
+pass "as root with 'passwd: files systemd': unknown User exits 67, User tinyproxy is switched to"
+
 if [ "${IMAGE_E2E:-0}" != 1 ]; then
   echo "test-image: end-to-end part skipped (IMAGE_E2E=1 switches it on)"
   echo "test-image: $PASSED passed, 0 failed"
