@@ -94,7 +94,8 @@ make_network() {
   return 1
 }
 
-# HTTP on $GW:80 and HTTPS (self-signed) on $GW:443.  IP_FREEBIND: the
+# HTTP on $GW:80 and HTTPS (self-signed) on $GW:443 and :8443; the answer
+# says which Via header the request carried (X-Seen-Via).  IP_FREEBIND: the
 # bridge gets its address only when the first container starts.
 start_origin() {
   mkdir -p "$TMP/origin"
@@ -106,6 +107,7 @@ gw, d, text = sys.argv[1], sys.argv[2], sys.argv[3].encode()
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200)
+        self.send_header("X-Seen-Via", self.headers.get("Via", "none"))
         self.send_header("Content-Length", str(len(text)))
         self.end_headers()
         self.wfile.write(text)
@@ -115,13 +117,14 @@ class S(http.server.ThreadingHTTPServer):
     def server_bind(self):
         self.socket.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND
         super().server_bind()
-plain = S((gw, 80), H)
-tls = S((gw, 443), H)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(d + "/cert.pem", d + "/key.pem")
-tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
-threading.Thread(target=plain.serve_forever, daemon=True).start()
-tls.serve_forever()
+servers = [S((gw, 80), H), S((gw, 443), H), S((gw, 8443), H)]
+for tls in servers[1:]:
+    tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+for srv in servers[1:]:
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+servers[0].serve_forever()
 PY
   CONFIGS_ORIGIN_PID=$!
 }
@@ -318,6 +321,28 @@ YAML
   pass "kube play of a bare Deployment + Service with the vimagick config serves https_proxy and http_proxy from $GW"
 }
 
+# The image's built-in config (nothing mounted), as the blueprint's bare
+# Deployment runs it: serves a client from 100.64.0.0/10, CONNECT to a
+# port other than 443 (8443), and adds no Via header either way.
+builtin_config() {
+  local ip="$NETPFX.249" ctr="$CASE_PREFIX-builtin" head i
+  podman run -d --pull never --name "$ctr" --network "$CONFIGS_NET" --ip "$ip" \
+    "$IMAGE" >/dev/null
+  for ((i = 0; i < 100; i++)); do
+    timeout 1 bash -c "exec 3<>/dev/tcp/$ip/8888" 2>/dev/null && break
+    sleep 0.1
+  done
+  head=$(curl --noproxy '' -sS -D - -o /dev/null --max-time 5 -x "http://$ip:8888" "http://$GW/hello.txt") \
+    || fail "built-in config: GET from $GW failed: $(podman logs "$ctr" 2>&1 | tail -3)"
+  grep -q '^HTTP/1.[01] 200' <<<"$head" || fail "built-in config: GET from $GW: $head"
+  grep -qi '^X-Seen-Via: none' <<<"$head" || fail "built-in config sent a Via header: $head"
+  ! grep -qi '^Via:' <<<"$head" || fail "built-in config added Via to the response: $head"
+  [ "$(pcurl_from "$ip" 8888 -k "https://$GW:8443/hello.txt")" = "$ORIGIN_TEXT" ] \
+    || fail "built-in config: CONNECT to port 8443 refused: $(podman logs "$ctr" 2>&1 | tail -3)"
+  podman rm -f -t 0 "$ctr" >/dev/null 2>&1
+  pass "built-in config: GET from $GW (100.64.0.0/10) and CONNECT to :8443 served, no Via"
+}
+
 # ------------------------------------------------------------- configs
 CONFIGS_DIR="$(shared_configs || true)"
 if [ -z "$CONFIGS_DIR" ]; then
@@ -349,5 +374,6 @@ else
   mkdir -p "$ROOT/.cache"
   sort "$TMP/results" > "$ROOT/.cache/test-image-configs.txt"
   configs_report "$TMP/results"
+  builtin_config
   kube_play_vimagick
 fi
