@@ -68,10 +68,11 @@ check-deploy:
 	bash scripts/check-deploy.sh
 	bash scripts/check-release.sh
 
-# The kube play of README's walk-through uses the image test-image built.
+# test-image.sh builds and removes an image of its own tag; the kube play of
+# README's walk-through uses the one `make image` builds, as README says.
 test-image:
 	bash scripts/test-image.sh
-	if [ "$(IMAGE_E2E)" = 1 ]; then bash scripts/test-kube-play.sh; fi
+	if [ "$(IMAGE_E2E)" = 1 ]; then bash scripts/build-image.sh && bash scripts/test-kube-play.sh; fi
 
 lint: fmt-check clippy check-deploy
 

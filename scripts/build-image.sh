@@ -41,8 +41,15 @@ CTX="$ROOT/.cache/image-context"
 rm -rf "$CTX"
 mkdir -p "$CTX"
 install -m 0755 "$BIN" "$CTX/tinyproxy"
-install -m 0644 conf/tinyproxy.conf conf/default.html conf/stats.html \
+install -m 0644 deploy/image/tinyproxy.conf conf/default.html conf/stats.html \
   deploy/image/passwd deploy/image/group "$CTX/"
+# The directories tinyproxy configs write to (see deploy/Containerfile):
+# skel/ is copied as root, run/ and log/ owned by nobody:tinyproxy.
+mkdir -p "$CTX/skel/tmp" "$CTX/skel/run" "$CTX/skel/var/log" \
+  "$CTX/run/tinyproxy" "$CTX/log/tinyproxy"
+chmod 1777 "$CTX/skel/tmp"
+chmod 0770 "$CTX/run/tinyproxy" "$CTX/log/tinyproxy"
+ln -s ../run "$CTX/skel/var/run"
 
 echo "build-image: podman build -t $IMAGE"
 old=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)

@@ -77,6 +77,19 @@ manifests() {
     echo "check_manifests.py accepted a Service with a wrong targetPort"
     return 1
   fi
+  # ... and so must a PDB that blocks drains, and egress to the metadata address.
+  cp deploy/k8s/*.yaml "$TMP/bad/"
+  sed -i 's/maxUnavailable: 1/minAvailable: 1/' "$TMP/bad/poddisruptionbudget.yaml"
+  if python scripts/check_manifests.py "$TMP/bad" 2>/dev/null; then
+    echo "check_manifests.py accepted a PodDisruptionBudget with minAvailable: 1"
+    return 1
+  fi
+  cp deploy/k8s/*.yaml "$TMP/bad/"
+  sed -i 's/169.254.169.254/169.254.169.253/' "$TMP/bad/networkpolicy.yaml"
+  if python scripts/check_manifests.py "$TMP/bad" 2>/dev/null; then
+    echo "check_manifests.py accepted egress to the cloud metadata address"
+    return 1
+  fi
 }
 
 # systemd-analyze verify wants the ExecStart binaries to exist: point a

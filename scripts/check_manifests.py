@@ -15,6 +15,10 @@ from pathlib import Path
 import yaml
 
 DEFAULT_CONFIG = "/etc/tinyproxy/tinyproxy.conf"
+# Where tinyproxy configs write pid and log files: with a read-only root
+# filesystem each needs a writable volume.
+WRITABLE_DIRS = ("/tmp", "/run/tinyproxy", "/var/log/tinyproxy")
+METADATA_ADDRESS = "169.254.169.254/32"
 
 
 def load(directory):
@@ -116,7 +120,21 @@ def check_deployment(dep, objs, errors):
             if pport not in (port, cports.get(port)):
                 errors.append(f"{cname}: {probe} port {pport} != Port {port}")
         ports.append((port, cports.get(port)))
+        check_container_runtime(cname, c, volumes, errors)
     return labels, ports
+
+
+def check_container_runtime(cname, c, volumes, errors):
+    """Read-only root: emptyDirs where configs write; a preStop sleep."""
+    if c.get("securityContext", {}).get("readOnlyRootFilesystem"):
+        mounted = {m["mountPath"].rstrip("/"): m["name"] for m in c.get("volumeMounts", [])}
+        for d in WRITABLE_DIRS:
+            vol = volumes.get(mounted.get(d), {})
+            if "emptyDir" not in vol:
+                errors.append(f"{cname}: read-only root filesystem but no emptyDir at {d}")
+    sleep = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {})
+    if not sleep.get("seconds"):
+        errors.append(f"{cname}: no lifecycle.preStop.sleep (endpoints must drop the pod first)")
 
 
 def check_selectors(objs, labels, ports, errors):
@@ -129,14 +147,37 @@ def check_selectors(objs, labels, ports, errors):
             if not any(target in pair for pair in ports):
                 errors.append(f"Service {name}: targetPort {target} is not the proxy Port {ports}")
     for pdb in of_kind(objs, "PodDisruptionBudget"):
+        pname = pdb["metadata"]["name"]
         if not selects(pdb["spec"]["selector"].get("matchLabels"), labels):
-            errors.append(f"PodDisruptionBudget {pdb['metadata']['name']}: selector does not match the pods")
+            errors.append(f"PodDisruptionBudget {pname}: selector does not match the pods")
+        if "minAvailable" in pdb["spec"] or pdb["spec"].get("maxUnavailable") != 1:
+            errors.append(f"PodDisruptionBudget {pname}: want maxUnavailable: 1 (minAvailable blocks drains at one replica)")
     for np in of_kind(objs, "NetworkPolicy"):
         if not selects(np["spec"]["podSelector"].get("matchLabels"), labels):
             errors.append(f"NetworkPolicy {np['metadata']['name']}: podSelector does not match the pods")
         allowed = {p.get("port") for rule in np["spec"].get("ingress", []) for p in rule.get("ports", [])}
         if not any(set(pair) & allowed for pair in ports):
             errors.append(f"NetworkPolicy {np['metadata']['name']}: proxy port not in ingress ports {allowed}")
+        check_egress(np, errors)
+
+
+def check_egress(np, errors):
+    """Egress must exist and keep the cloud metadata address out."""
+    name = np["metadata"]["name"]
+    rules = np["spec"].get("egress")
+    if "Egress" not in np["spec"].get("policyTypes", []) or not rules:
+        errors.append(f"NetworkPolicy {name}: no egress rules")
+        return
+    for rule in rules:
+        peers = rule.get("to", [])
+        if not peers:
+            errors.append(f"NetworkPolicy {name}: an egress rule allows every address, {METADATA_ADDRESS} included")
+        for peer in peers:
+            block = peer.get("ipBlock")
+            if block is None:
+                continue
+            if block["cidr"] == "0.0.0.0/0" and METADATA_ADDRESS not in block.get("except", []):
+                errors.append(f"NetworkPolicy {name}: egress to 0.0.0.0/0 without except {METADATA_ADDRESS}")
 
 
 def main(argv):

@@ -3,9 +3,9 @@
 #
 # Always: builds it (scripts/build-image.sh) and checks what the image is:
 #   smaller than 5 MB, runs as 65534:65534, CMD ["tinyproxy","-d"], exposes
-#   8888, holds exactly the expected files, and its binary starts in a
-#   read-only container without capabilities (`tinyproxy -v`).
-# With IMAGE_E2E=1 also what the image does, all on 127.0.0.1:
+#   8888, holds exactly the expected files and directories, and its binary
+#   starts in a read-only container without capabilities (`tinyproxy -v`).
+# With IMAGE_E2E=1 also what the image does, first on 127.0.0.1:
 #   * a container (--network host --read-only --cap-drop=ALL, config
 #     mounted as a ConfigMap-style directory) proxies a GET and a CONNECT
 #     to a local python3 http.server, refuses CONNECT to a port not in
@@ -15,15 +15,26 @@
 #     on SIGTERM;
 #   * `podman kube play` of the Deployment and ConfigMap from deploy/k8s
 #     (a loopback-only copy, see scripts/kube_play_manifest.py) serves a
-#     GET through the proxy.
+#     GET through the proxy;
+# then on a podman network of its own in 100.64.0.0/10:
+#   * every real config (../shared/configs/real-world/ and images/) in
+#     two situations, beside a tinyproxy stand-in: ours must start and
+#     serve wherever tinyproxy does (scripts/test-image-configs.sh);
+#   * the vimagick config through `podman kube play` of a bare Deployment
+#     and Service serves https_proxy traffic and logs it.
 #
-# Environment: IMAGE (default localhost/tinyproxy-rs:dev), IMAGE_E2E,
-# CONTAINERS_CONF (default deploy/containers.conf), VENV (.cache/venv).
+# Environment: IMAGE_TEST_TAG (default localhost/tinyproxy-rs:test-PID,
+# removed at the end), IMAGE_E2E,
+# CONTAINERS_CONF (default deploy/containers.conf), VENV (.cache/venv),
+# SHARED_CONFIGS (default ../shared/configs, else /work/shared/configs),
+# IMAGE_JOBS (containers started at once in the config test, default 6).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-export IMAGE="${IMAGE:-localhost/tinyproxy-rs:dev}"
+# A tag of our own: the machine's podman storage is shared, and another
+# build of localhost/tinyproxy-rs:dev must not swap the image under us.
+export IMAGE="${IMAGE_TEST_TAG:-localhost/tinyproxy-rs:test-$$}"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/deploy/containers.conf}"
 VENV="${VENV:-$ROOT/.cache/venv}"
 MAX_BYTES=$((5 * 1024 * 1024))
@@ -35,9 +46,12 @@ ORIGIN_PID=""
 PASSED=0
 
 cleanup() {
+  # Set by scripts/test-image-configs.sh once it has something to undo.
+  declare -F configs_cleanup >/dev/null && configs_cleanup
   [ -n "$CTR" ] && podman rm -f -t 0 "$CTR" >/dev/null 2>&1
   [ -n "$PLAYED" ] && podman kube down "$PLAYED" >/dev/null 2>&1
   [ -n "$ORIGIN_PID" ] && kill "$ORIGIN_PID" 2>/dev/null
+  [ -z "${IMAGE_TEST_TAG:-}" ] && podman rmi -f "$IMAGE" >/dev/null 2>&1
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -110,9 +124,47 @@ want="./etc/group ./etc/passwd ./etc/tinyproxy/tinyproxy.conf ./usr/bin/tinyprox
 [ "$files" = "$want" ] || fail "image files: $files"
 pass "image holds only the binary, config, templates, passwd and group"
 
+mnt=$(podman image mount "$IMAGE")
+dirs=$(cd "$mnt" && stat -c '%n %a %u:%g' tmp run/tinyproxy var/log/tinyproxy | tr '\n' ' ')
+varrun=$(readlink "$mnt/var/run")
+podman image unmount "$IMAGE" >/dev/null
+[ "$dirs" = "tmp 1777 0:0 run/tinyproxy 770 65534:101 var/log/tinyproxy 770 65534:101 " ] \
+  || fail "image directories: $dirs"
+[ "$varrun" = ../run ] || fail "/var/run is not a symlink to /run: '$varrun'"
+pass "image has /tmp, /run/tinyproxy, /var/run -> /run, /var/log/tinyproxy"
+
 version=$(podman run --rm --pull never --network none --read-only --cap-drop=ALL "$IMAGE" tinyproxy -v)
 [[ "$version" =~ ^tinyproxy\ [0-9]+\.[0-9]+ ]] || fail "tinyproxy -v printed '$version'"
 pass "tinyproxy -v in a read-only container: $version"
+
+# Started as root with an nsswitch.conf that names modules the image does
+# not have: the static binary reads /etc/passwd itself, so an unknown User
+# is tinyproxy's exit 67 (not a crash in a dlopened NSS module), and a
+# known one is switched to.
+mkdir -p "$TMP/root-conf"
+printf 'passwd: files systemd\ngroup: files systemd\n' > "$TMP/nsswitch.conf"
+root_run() { # $1: User/Group lines; prints the output, returns the status
+  printf 'Port 8888\nListen 127.0.0.1\n%b\n' "$1" > "$TMP/root-conf/tinyproxy.conf"
+  chmod -R a+rX "$TMP/root-conf" "$TMP/nsswitch.conf"
+  timeout 20 podman run --rm --pull never --network none --read-only --user 0 \
+    -v "$TMP/nsswitch.conf:/etc/nsswitch.conf:ro" -v "$TMP/root-conf:/etc/tinyproxy:ro" \
+    "$IMAGE" tinyproxy -d 2>&1
+}
+status=0
+out=$(root_run 'User no-such-user') || status=$?
+if [ "$status" != 67 ] || ! grep -qF 'Unable to find user "no-such-user".' <<<"$out"; then
+  fail "unknown User as root: status $status: $out"
+fi
+# (--check parses, then stops before any lookup: start one for real.)
+printf 'Port 8888\nListen 127.0.0.1\nUser tinyproxy\nGroup tinyproxy\n' > "$TMP/root-conf/tinyproxy.conf"
+CTR="tinyproxy-rs-root-$$"
+podman run -d --pull never --name "$CTR" --network none --read-only --user 0 \
+  -v "$TMP/nsswitch.conf:/etc/nsswitch.conf:ro" -v "$TMP/root-conf:/etc/tinyproxy:ro" \
+  "$IMAGE" >/dev/null
+wait_log 'Now running as user "tinyproxy".' 20 || fail "root did not switch to tinyproxy: $(podman logs "$CTR" 2>&1 | tail -5)"
+podman rm -f -t 0 "$CTR" >/dev/null
+CTR=""
+pass "as root with 'passwd: files systemd': unknown User exits 67, User tinyproxy is switched to"
 
 if [ "${IMAGE_E2E:-0}" != 1 ]; then
   echo "test-image: end-to-end part skipped (IMAGE_E2E=1 switches it on)"
@@ -204,5 +256,8 @@ body=$(pcurl "$KPORT" "http://127.0.0.1:$ORIGIN_PORT/hello.txt") || fail "GET th
 podman kube down "$PLAYED" >/dev/null 2>&1
 PLAYED=""
 pass "podman kube play of deploy/k8s serves a GET"
+
+# shellcheck source=scripts/test-image-configs.sh
+. "$ROOT/scripts/test-image-configs.sh"
 
 echo "test-image: $PASSED passed, 0 failed"

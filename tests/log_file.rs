@@ -17,7 +17,8 @@ use tinyproxy_rs::log::{self, Level};
 use tinyproxy_rs::log_msg;
 
 /// What every child does: log before configuring, configure from the
-/// environment (`LOG_FILE`, `SYSLOG`, `FOREGROUND`), log `LINES` lines.
+/// environment (`LOG_FILE`, `SYSLOG`, `SYSLOG_ON`, `FOREGROUND`), log
+/// `LINES` lines.
 fn child_main() {
     log_msg!(Level::Notice, "Initializing tinyproxy ...");
     if let Some(p) = std::env::var_os("SYSLOG") {
@@ -26,7 +27,8 @@ fn child_main() {
     let file = std::env::var_os("LOG_FILE").map(PathBuf::from);
     let foreground = std::env::var("FOREGROUND").map_or(true, |v| v == "1");
     let lines: usize = std::env::var("LINES").map_or(1, |v| v.parse().unwrap());
-    let cfg = config(file.as_deref(), false, Some(LogLevel::Connect));
+    let syslog_on = std::env::var_os("SYSLOG_ON").is_some();
+    let cfg = config(file.as_deref(), syslog_on, Some(LogLevel::Connect));
     let _ = log::configure(&cfg, foreground);
     for i in 0..lines {
         log_msg!(Level::Notice, "hello from child {i} {}", "p".repeat(100));
@@ -41,14 +43,18 @@ fn tails(got: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The refusal/creation failure path: stderr line, then everything (the
-/// CRITICAL lines included) on syslog.
+/// The refusal/creation failure path of a daemon: stderr line, then
+/// everything (the CRITICAL lines included) on syslog, as tinyproxy.
 fn assert_falls_back(test: &str, log_file: &Path, stderr_line: &str, reason: &str) {
     let server = SyslogServer::start();
     let out = run_child(
         test,
         "fallback",
-        &[("LOG_FILE", log_file), ("SYSLOG", &server.path)],
+        &[
+            ("LOG_FILE", log_file),
+            ("SYSLOG", &server.path),
+            ("FOREGROUND", Path::new("0")),
+        ],
         "",
     );
     assert!(out.success, "child failed: {}", out.stderr);
@@ -70,6 +76,128 @@ fn assert_falls_back(test: &str, log_file: &Path, stderr_line: &str, reason: &st
             "<13> child done".to_string(),
         ]
     );
+}
+
+/// The WARNING lines (log format) in `stderr`.
+fn warnings(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| line_regex().captures(l))
+        .filter(|c| &c[1] == "WARNING")
+        .map(|c| c[4].to_string())
+        .collect()
+}
+
+#[test]
+fn foreground_unopenable_file_logs_to_stderr() {
+    if child_scenario().is_some() {
+        return child_main();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-dir").join("x.log");
+    let server = SyslogServer::start();
+    let env = [
+        ("LOG_FILE", path.as_path()),
+        ("SYSLOG", server.path.as_path()),
+        ("FOREGROUND", Path::new("1")),
+    ];
+    let out = run_child("foreground_unopenable_file_logs_to_stderr", "fg", &env, "");
+    assert!(out.success, "{}", out.stderr);
+    let shown = path.display();
+    assert_eq!(
+        warnings(&out.stderr),
+        [format!(
+            "Could not open log file {shown}: No such file or directory; logging to stderr instead."
+        )],
+        "{}",
+        out.stderr
+    );
+    // Nothing is lost: the stored lines and the later ones, on stderr.
+    assert!(has_line(
+        &out.stderr,
+        "NOTICE",
+        "Initializing tinyproxy ..."
+    ));
+    assert!(
+        has_line(&out.stderr, "NOTICE", "child done"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("child done"));
+    assert!(server.next(std::time::Duration::from_millis(200)).is_none());
+}
+
+#[test]
+fn foreground_unreachable_syslog_logs_to_stderr() {
+    if child_scenario().is_some() {
+        return child_main();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("no-syslog.sock");
+    let env = [
+        ("SYSLOG", sock.as_path()),
+        ("SYSLOG_ON", Path::new("1")),
+        ("FOREGROUND", Path::new("1")),
+    ];
+    let out = run_child(
+        "foreground_unreachable_syslog_logs_to_stderr",
+        "fg",
+        &env,
+        "",
+    );
+    assert!(out.success, "{}", out.stderr);
+    let w = warnings(&out.stderr);
+    assert_eq!(w.len(), 1, "{}", out.stderr);
+    let want = format!("Could not reach syslog at {}: ", sock.display());
+    assert!(w[0].starts_with(&want), "{w:?}");
+    assert!(w[0].ends_with("; logging to stderr instead."), "{w:?}");
+    assert!(has_line(
+        &out.stderr,
+        "NOTICE",
+        "Initializing tinyproxy ..."
+    ));
+    assert!(
+        has_line(&out.stderr, "NOTICE", "child done"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn foreground_write_failure_switches_to_stderr() {
+    if child_scenario().is_some() {
+        return child_main();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("full.log");
+    let env = [
+        ("LOG_FILE", path.as_path()),
+        ("LINES", Path::new("30")),
+        ("FOREGROUND", Path::new("1")),
+    ];
+    let out = run_child(
+        "foreground_write_failure_switches_to_stderr",
+        "full",
+        &env,
+        "trap '' XFSZ; ulimit -f 2;",
+    );
+    assert!(out.success, "{}", out.stderr);
+    let shown = path.display();
+    assert_eq!(
+        warnings(&out.stderr),
+        [format!(
+            "Could not write to log file {shown}: File too large; logging to stderr instead."
+        )]
+    );
+    // The line that failed is on stderr, and every later one.
+    let in_file = std::fs::read_to_string(&path).unwrap_or_default();
+    let last_in_file = (0..30)
+        .rev()
+        .find(|i| in_file.contains(&format!("hello from child {i} ")))
+        .expect("some lines reached the file");
+    let next = format!("hello from child {} {}", last_in_file + 1, "p".repeat(100));
+    assert!(has_line(&out.stderr, "NOTICE", &next), "{}", out.stderr);
+    assert!(has_line(&out.stderr, "NOTICE", "child done"));
 }
 
 #[test]
@@ -280,6 +408,7 @@ fn write_failure_switches_to_syslog() {
         ("LOG_FILE", path.as_path()),
         ("SYSLOG", server.path.as_path()),
         ("LINES", Path::new("30")),
+        ("FOREGROUND", Path::new("0")),
     ];
     // A file size limit (ignoring SIGXFSZ) makes write(2) fail with EFBIG.
     let out = run_child(

@@ -6,8 +6,12 @@
 //!
 //! Destinations: stdout (foreground without `LogFile`/`Syslog`), a
 //! `LogFile` (append, created 0600, symlinks and hard links refused), or
-//! syslog (`Syslog On`, or the fallback when the file cannot be opened or
-//! written). `LogFile "/dev/stdout"` and `"/dev/stderr"` write to our own
+//! syslog (`Syslog On`, or a daemon's fallback when the file cannot be
+//! opened or written). In the foreground (`-d`, containers) the fallback
+//! for a `LogFile` that cannot be opened or written, or a syslog socket
+//! that cannot be reached, is stderr, announced by one WARNING line there:
+//! no log line is lost where nobody runs a syslog daemon. The next
+//! `configure` (reload) tries the configured destination again. `LogFile "/dev/stdout"` and `"/dev/stderr"` write to our own
 //! stdout/stderr, which tinyproxy refuses (its issue #43).
 //!
 //! The level check is one relaxed atomic load, done before any
@@ -125,6 +129,7 @@ fn log_enabled(level: Level, args: std::fmt::Arguments<'_>) {
 pub fn configure(cfg: &Config, foreground: bool) -> Result<(), LogError> {
     let dest = sink::Dest::from_config(cfg, foreground);
     let mut st = state();
+    st.set_foreground(foreground);
     st.set_level(cfg.log_level);
     st.open(dest)
 }

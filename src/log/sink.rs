@@ -91,6 +91,10 @@ pub struct State {
     dropped: usize,
     /// `None`: /dev/log.
     syslog_path: Option<PathBuf>,
+    /// In the foreground a destination that fails is replaced by stderr,
+    /// where the container runtime collects it; a daemon (stderr is
+    /// /dev/null once it runs) falls back to syslog as tinyproxy does.
+    stderr_fallback: bool,
 }
 
 impl State {
@@ -103,7 +107,13 @@ impl State {
             stored: Vec::new(),
             dropped: 0,
             syslog_path: None,
+            stderr_fallback: false,
         }
+    }
+
+    /// Choose the fallback: stderr in the foreground, syslog otherwise.
+    pub fn set_foreground(&mut self, foreground: bool) {
+        self.stderr_fallback = foreground;
     }
 
     pub fn set_level(&mut self, level: Option<LogLevel>) {
@@ -157,12 +167,22 @@ impl State {
     }
 
     /// tinyproxy's reaction to a failed write: switch to syslog and say
-    /// so there. Unlike tinyproxy we also resend the line that failed.
+    /// so there (in the foreground: to stderr, see `stderr_fallback`).
+    /// Unlike tinyproxy we also resend the line that failed.
     fn write_failed(&mut self, e: &io::Error, level: Level, msg: &str) {
         let label = self.sink.label();
+        let why = file::reason(e);
+        if self.stderr_fallback && !matches!(self.sink, Sink::Std(StdStream::Stderr)) {
+            warn_on_stderr(&format!(
+                "Could not write to log file {label}: {why}; logging to stderr instead."
+            ));
+            self.sink = Sink::Std(StdStream::Stderr);
+            self.publish();
+            self.emit(level, msg, None);
+            return;
+        }
         self.sink = Sink::Syslog(self.connect_syslog().0);
         self.publish();
-        let why = file::reason(e);
         let text = format!("ERROR: Could not write to log file {label}: {why}.");
         self.emit(Level::Critical, &text, None);
         self.emit(Level::Critical, "Falling back to syslog logging", None);
@@ -186,6 +206,14 @@ impl State {
             Dest::Writer(w) => Sink::Writer(w),
             Dest::File(path) => match file::open_log_file(&path) {
                 Ok(file) => Sink::File { path, file },
+                Err(e) if self.stderr_fallback => {
+                    warn_on_stderr(&format!(
+                        "Could not open log file {}: {}; logging to stderr instead.",
+                        path.display(),
+                        file::reason(&e)
+                    ));
+                    Sink::Std(StdStream::Stderr)
+                }
                 Err(e) => {
                     // Stored, so they are replayed with the rest.
                     let text = format!(
@@ -198,7 +226,23 @@ impl State {
                     self.syslog_sink(&mut syslog_err)
                 }
             },
-            Dest::Syslog => self.syslog_sink(&mut syslog_err),
+            Dest::Syslog => {
+                let sink = self.syslog_sink(&mut syslog_err);
+                match syslog_err.take() {
+                    Some((path, reason)) if self.stderr_fallback => {
+                        warn_on_stderr(&format!(
+                            "Could not reach syslog at {}: {}; logging to stderr instead.",
+                            path.display(),
+                            reason
+                        ));
+                        Sink::Std(StdStream::Stderr)
+                    }
+                    other => {
+                        syslog_err = other;
+                        sink
+                    }
+                }
+            }
         };
         self.publish();
         self.replay();
@@ -248,6 +292,13 @@ impl State {
         self.sink = Sink::Storing;
         self.publish();
     }
+}
+
+/// One WARNING line in the log format on stderr, whatever the LogLevel:
+/// the note that the log goes somewhere else than configured must not be
+/// filtered away.
+fn warn_on_stderr(text: &str) {
+    let _ = io::stderr().write_all(line::file_line(Level::Warning, text).as_bytes());
 }
 
 fn store(stored: &mut Vec<(Level, String)>, dropped: &mut usize, level: Level, msg: &str) {

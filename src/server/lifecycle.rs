@@ -54,6 +54,26 @@ pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
     }
 }
 
+/// For a config we may not read, a line naming who we run as and the
+/// usual fix: a Secret or ConfigMap mounted with mode 0400 belongs to
+/// root, and the image runs as nobody.
+fn unreadable_hint(path: &std::path::Path) -> String {
+    let denied = std::fs::File::open(path)
+        .err()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
+    if !denied {
+        return String::new();
+    }
+    format!(
+        "tinyproxy: {} is not readable by the user the proxy runs as, {}: \
+         make it readable to that user or group (for a mounted Secret or \
+         ConfigMap: `defaultMode: 0440` with the pod's `securityContext.fsGroup` \
+         set to the proxy's group, or `defaultMode: 0444`).\n",
+        path.display(),
+        privs::current_user()
+    )
+}
+
 /// Load the filter file the config names (if any).
 pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, (i32, String)> {
     match Filter::load(&cfg.filter) {
@@ -159,7 +179,8 @@ fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, (i32, String)
         "Reloading config file ({})",
         opts.config.display()
     );
-    let loaded = load_config(&opts.config)?;
+    let loaded = load_config(&opts.config)
+        .map_err(|(code, text)| (code, text + &unreadable_hint(&opts.config)))?;
     log_msg!(Level::Notice, "Reloading config file finished");
     if opts.check {
         check_report(&opts.config, &loaded)?;
@@ -167,7 +188,7 @@ fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, (i32, String)
     }
     let cfg = Arc::new(loaded.config);
     let filter = load_filter(&cfg)?;
-    let ids = privs::resolve_ids(&cfg, prog)?;
+    let ids = privs::ids_for(&cfg, prog)?;
     let listeners = listen::bind_all(&cfg).map_err(|e| (EX_OSERR, format!("{prog}: {e}\n")))?;
     Ok(Some(Prepared {
         cfg,
@@ -177,24 +198,47 @@ fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, (i32, String)
     }))
 }
 
+/// Write the pid file. A daemon cannot start without it (as tinyproxy);
+/// in the foreground (`-d`, the container case) nothing reads it, so a
+/// failure is a WARNING with the reason and the start goes on.
+fn pid_file(
+    path: &std::path::Path,
+    foreground: bool,
+    prog: &str,
+) -> Result<Option<daemon::PidFile>, i32> {
+    match daemon::write_pid_file(path) {
+        Ok(f) => Ok(Some(f)),
+        Err(e) => {
+            let why = super::opensock::strerror(&e);
+            if foreground {
+                log_msg!(
+                    Level::Warning,
+                    "Could not create PID file {}: {}; running without one (foreground).",
+                    path.display(),
+                    why
+                );
+                return Ok(None);
+            }
+            log_msg!(
+                Level::Error,
+                "Could not create PID file {}: {}",
+                path.display(),
+                why
+            );
+            eprintln!("tinyproxy: Could not create file {}: {why}", path.display());
+            eprintln!("{prog}: Could not create PID file.");
+            Err(EX_OSERR)
+        }
+    }
+}
+
 /// After the detach: pid file, privilege drop, log, runtime, serve.
 fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32 {
     let _pid_file = match &p.cfg.pid_file {
         None => None,
-        Some(path) => match daemon::write_pid_file(path) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                let why = super::opensock::strerror(&e);
-                log_msg!(
-                    Level::Error,
-                    "Could not create PID file {}: {}",
-                    path.display(),
-                    why
-                );
-                eprintln!("tinyproxy: Could not create file {}: {why}", path.display());
-                eprintln!("{prog}: Could not create PID file.");
-                return EX_OSERR;
-            }
+        Some(path) => match pid_file(path, opts.foreground, prog) {
+            Ok(f) => f,
+            Err(code) => return code,
         },
     };
     if let Err((code, text)) = privs::drop_privileges(&p.ids, prog) {
