@@ -118,6 +118,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
                 .await
         }
     };
+    crate::ops::hooks::response(status.code); // ops hook
     let is_head = line.method.eq_ignore_ascii_case("HEAD");
     let resp_framing = response_framing(&headers, is_head, status.code);
     let keep = wants_keepalive && body_complete && resp_framing != Framing::Close;
@@ -135,6 +136,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         }
     }
     let copied = copy_body(&mut conn.rd, &mut client.wr, resp_framing, cfg.timeout).await;
+    crate::ops::hooks::forwarded(&copied); // ops hook
     log_msg!(
         Level::Info,
         "Closed connection between local client (fd:{}) and remote client (fd:{})",
@@ -334,7 +336,10 @@ where
     while body_result.is_none() || head.is_none() {
         tokio::select! {
             b = &mut body, if body_result.is_none() => match b {
-                Ok(_) => body_result = Some(true),
+                Ok(n) => {
+                    crate::ops::hooks::request_body(n); // ops hook
+                    body_result = Some(true)
+                }
                 // The server stopped reading: it may still answer.
                 Err(CopyError::Write(_)) => body_result = Some(false),
                 Err(e) => return Err(Failure::ClientBody(e)),

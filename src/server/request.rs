@@ -83,6 +83,7 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     };
     drop(lines);
     let req = Request { line, headers };
+    crate::ops::hooks::request_head(&req.line.method, req.headers.get("Proxy-Authorization")); // ops hook
     if let Some(next) = check_auth(client, cfg, &req).await {
         return next;
     }
@@ -176,6 +177,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
             return refuse(client, cfg, refusal.kind, &req.line, url).await;
         }
     };
+    crate::ops::hooks::target(&dest.target().host, dest.target().port); // ops hook
     if let Some(filter) = &gen.filter {
         let subject = dest.filter_subject(filter.urls());
         if filter.is_blocked(subject) {
