@@ -48,6 +48,11 @@ install_debian_packages() {
   # shellcheck disable=SC2086 # word splitting of the package list is intended
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
   [ "$made_policy" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
+  # The tests run their own Prometheus on loopback: keep the packaged
+  # service from starting on a machine that boots systemd.
+  if [[ " $missing " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
   local f pid
   for f in /run/tinyproxy/tinyproxy.pid /run/danted.pid; do
     [ -f "$f" ] || continue
