@@ -41,6 +41,26 @@ pub fn denial_reason(kind: ErrorKind) -> Option<&'static str> {
     }
 }
 
+/// Every denial reason (`max-clients` is counted by the stats counter).
+pub const DENIAL_REASONS: [&str; 6] = [
+    "acl",
+    "auth",
+    "filter",
+    "connect-port",
+    "loop",
+    "max-clients",
+];
+
+/// Every upstream failure kind.
+pub const FAILURE_KINDS: [&str; 6] = [
+    FAIL_DNS,
+    FAIL_REFUSED,
+    FAIL_TIMEOUT,
+    FAIL_SOCKS,
+    FAIL_UPSTREAM,
+    FAIL_OTHER,
+];
+
 /// Kinds of upstream failure.
 pub const FAIL_DNS: &str = "dns";
 pub const FAIL_REFUSED: &str = "refused";

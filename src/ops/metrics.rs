@@ -3,6 +3,7 @@
 //! collector reads them from `pages::stats()` at each scrape, so the page
 //! and `/metrics` always agree.
 
+use super::labels;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
@@ -104,7 +105,30 @@ impl Metrics {
             access_log_dropped: Counter::default(),
         };
         m.config_generation.set(1);
+        m.precreate();
         m.with_registered()
+    }
+
+    /// Series at zero for every known label value, so that `rate()` and
+    /// alerts work before the first event of a kind.
+    fn precreate(&self) {
+        for reason in labels::DENIAL_REASONS {
+            self.denials.get_or_create(&ReasonLabel { reason });
+        }
+        for kind in labels::FAILURE_KINDS {
+            self.upstream_failures.get_or_create(&KindLabel { kind });
+        }
+        for route in ["direct", "http", "socks4", "socks5"] {
+            self.upstream_requests.get_or_create(&RouteLabel { route });
+        }
+        for result in ["ok", "failed"] {
+            self.reloads.get_or_create(&ResultLabel { result });
+        }
+        for direction in ["in", "out"] {
+            for kind in ["forward", "tunnel"] {
+                self.bytes.get_or_create(&BytesLabels { direction, kind });
+            }
+        }
     }
 
     fn with_registered(mut self) -> Metrics {
