@@ -113,20 +113,20 @@ impl Metrics {
     /// alerts work before the first event of a kind.
     fn precreate(&self) {
         for reason in labels::DENIAL_REASONS {
-            self.denials.get_or_create(&ReasonLabel { reason });
+            let _ = self.denials.get_or_create(&ReasonLabel { reason });
         }
         for kind in labels::FAILURE_KINDS {
-            self.upstream_failures.get_or_create(&KindLabel { kind });
+            let _ = self.upstream_failures.get_or_create(&KindLabel { kind });
         }
         for route in ["direct", "http", "socks4", "socks5"] {
-            self.upstream_requests.get_or_create(&RouteLabel { route });
+            let _ = self.upstream_requests.get_or_create(&RouteLabel { route });
         }
         for result in ["ok", "failed"] {
-            self.reloads.get_or_create(&ResultLabel { result });
+            let _ = self.reloads.get_or_create(&ResultLabel { result });
         }
         for direction in ["in", "out"] {
             for kind in ["forward", "tunnel"] {
-                self.bytes.get_or_create(&BytesLabels { direction, kind });
+                let _ = self.bytes.get_or_create(&BytesLabels { direction, kind });
             }
         }
     }
