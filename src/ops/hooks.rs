@@ -118,6 +118,15 @@ pub fn forwarded<E>(copied: &Result<u64, E>) {
     }
 }
 
+/// Bytes a tunnel passed on before its relay started: sent by the client
+/// right behind CONNECT (`up`), or by the upstream behind its answer.
+pub fn tunnel_primed(up: usize, down: usize) {
+    record::with(|r| {
+        r.bytes_in += up as u64;
+        r.bytes_out += down as u64;
+    });
+}
+
 /// Run a tunnel's relay, counting it open while it runs and its bytes
 /// when it ends.
 pub async fn tunnel<F>(relay: F) -> F::Output

@@ -235,6 +235,7 @@ pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
         Ok::<(), std::io::Error>(())
     }
     .await;
+    crate::ops::hooks::tunnel_primed(pending_up.len(), leftover.len()); // ops hook
     drop((pending_up, leftover));
     if primed.is_ok() {
         if let Ok((TunnelEnd::IdleTimeout, _)) =
