@@ -221,3 +221,33 @@ fn admin_probes_are_not_logged_and_only_known_paths_answer() {
     assert!(!log.contains("closed socket before read"), "{log}");
     assert!(!log.contains("Unauthorized connection"), "{log}");
 }
+
+/// The value of an unlabelled series in a scrape.
+fn sample(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[test]
+fn reloads_show_on_metrics() {
+    let (p, admin) = start_with_admin("MaxClients 50", &[]);
+    let scrape = admin_get(admin, "/metrics").1;
+    assert_eq!(sample(&scrape, "tinyproxy_config_generation"), Some(1.0));
+    assert_eq!(sample(&scrape, "tinyproxy_max_clients"), Some(50.0));
+    p.write_conf("MaxClients 70");
+    p.reload(libc::SIGHUP);
+    p.write_conf("NoSuchDirective 1");
+    p.reload(libc::SIGHUP);
+    let scrape = wait_for("both reloads on /metrics", || {
+        let s = admin_get(admin, "/metrics").1;
+        (sample(&s, "tinyproxy_reloads_total{result=\"failed\"}") == Some(1.0)).then_some(s)
+    });
+    assert_eq!(
+        sample(&scrape, "tinyproxy_reloads_total{result=\"ok\"}"),
+        Some(1.0)
+    );
+    assert_eq!(sample(&scrape, "tinyproxy_config_generation"), Some(2.0));
+    assert_eq!(sample(&scrape, "tinyproxy_max_clients"), Some(70.0));
+    assert!(sample(&scrape, "tinyproxy_last_reload_timestamp_seconds").unwrap_or(0.0) > 1.0e9);
+}
