@@ -314,6 +314,7 @@ async fn send_stats(client: &mut Client, cfg: &Config, line: &RequestLine) {
         error: None,
     };
     let bytes = pages::stats_response(&ctx, &pages::stats().snapshot());
+    crate::ops::hooks::response(200); // ops hook
     let _ = client.wr.write_all(&bytes).await;
     let _ = client.wr.shutdown().await;
 }
