@@ -42,7 +42,8 @@ impl Spec {
         let path = match path {
             None | Some("-") => None,
             Some("") => return None,
-            Some(p) => Some(PathBuf::from(p)),
+            // The daemon runs in "/": resolve a relative path now.
+            Some(p) => Some(std::path::absolute(p).unwrap_or_else(|_| PathBuf::from(p))),
         };
         Some(Spec { format, path })
     }
