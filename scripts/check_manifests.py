@@ -50,6 +50,53 @@ def config_path(container):
     return DEFAULT_CONFIG
 
 
+def admin_port(container):
+    """The port of `--admin ADDR:PORT` (or `--admin=ADDR:PORT`), if any."""
+    argv = (container.get("command") or []) + (container.get("args") or [])
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--admin" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--admin="):
+            value = arg.split("=", 1)[1]
+        if value and value.rsplit(":", 1)[-1].isdigit():
+            return int(value.rsplit(":", 1)[-1])
+    return None
+
+
+# The admin path each probe must ask (src/ops/admin.rs).
+PROBE_PATHS = {"readinessProbe": "/readyz", "livenessProbe": "/livez"}
+
+
+def check_probes(cname, c, port, cports, errors):
+    """tcpSocket probes on the proxy Port, httpGet probes on --admin."""
+    admin = admin_port(c)
+    by_name = {name: number for number, name in cports.items() if name}
+    for probe, path in PROBE_PATHS.items():
+        spec = c.get(probe, {})
+        if "httpGet" in spec:
+            hport = spec["httpGet"].get("port")
+            hport = by_name.get(hport, hport)
+            if admin is None or hport != admin or admin not in cports:
+                errors.append(f"{cname}: {probe} httpGet port {hport} is not the --admin containerPort {admin}")
+            if spec["httpGet"].get("path") != path:
+                errors.append(f"{cname}: {probe} path {spec['httpGet'].get('path')} != {path}")
+            continue
+        pport = spec.get("tcpSocket", {}).get("port")
+        if pport not in (port, cports.get(port)):
+            errors.append(f"{cname}: {probe} port {pport} != Port {port}")
+
+
+def check_hpa(objs, errors):
+    for hpa in of_kind(objs, "HorizontalPodAutoscaler"):
+        name = hpa["metadata"]["name"]
+        ref = hpa["spec"]["scaleTargetRef"]
+        if ref.get("kind") != "Deployment" or ("Deployment", ref.get("name")) not in objs:
+            errors.append(f"HorizontalPodAutoscaler {name}: scaleTargetRef {ref} is not a Deployment here")
+        if hpa["spec"].get("minReplicas", 1) < 2:
+            errors.append(f"HorizontalPodAutoscaler {name}: minReplicas below 2")
+
+
 def conf_port(text):
     """The last Port directive of a tinyproxy.conf text (last one wins)."""
     port = None
@@ -115,10 +162,7 @@ def check_deployment(dep, objs, errors):
         cports = {p["containerPort"]: p.get("name") for p in c.get("ports", [])}
         if port not in cports:
             errors.append(f"{cname}: containerPort {sorted(cports)} != Port {port} of the config")
-        for probe in ("readinessProbe", "livenessProbe"):
-            pport = c.get(probe, {}).get("tcpSocket", {}).get("port")
-            if pport not in (port, cports.get(port)):
-                errors.append(f"{cname}: {probe} port {pport} != Port {port}")
+        check_probes(cname, c, port, cports, errors)
         ports.append((port, cports.get(port)))
         check_container_runtime(cname, c, volumes, errors)
     return labels, ports
@@ -192,6 +236,7 @@ def main(argv):
     for dep in deps:
         labels, ports = check_deployment(dep, objs, errors)
         check_selectors(objs, labels, ports, errors)
+    check_hpa(objs, errors)
     for e in errors:
         print(f"check_manifests: {e}", file=sys.stderr)
     if not errors:

@@ -5,7 +5,8 @@
 # From Debian's packages:
 #   peers the test suite talks to: the real tinyproxy (differential and
 #     upstream tests), curl, microsocks and dante (SOCKS5 upstreams),
-#     openssl (TLS server behind CONNECT), python3, procps, iproute2;
+#     openssl (TLS server behind CONNECT), python3, procps, iproute2,
+#     prometheus (scrapes the admin port; also gives promtool);
 #   gcc, make, autoconf and automake: scripts/reference-tinyproxy.sh builds
 #     the reference tinyproxy (upstream master, ../shared/reference) that
 #     tests/compat compares with;
@@ -28,7 +29,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.cache/venv}"
 
-PKGS="tinyproxy curl microsocks dante-server openssl python3 procps iproute2
+PKGS="tinyproxy curl microsocks dante-server openssl python3 procps iproute2 prometheus
   gcc make autoconf automake
   man-db groff-base mandoc systemd shellcheck python3-venv
   podman buildah runc catatonit apache2-utils"
@@ -52,6 +53,11 @@ install_debian_packages() {
   # shellcheck disable=SC2086 # word splitting of the package list is intended
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
   [ "$made_policy" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
+  # The tests run their own Prometheus on loopback: keep the packaged
+  # service from starting on a machine that boots systemd.
+  if [[ " $missing " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
   local f pid
   for f in /run/tinyproxy/tinyproxy.pid /run/danted.pid; do
     [ -f "$f" ] || continue

@@ -7,7 +7,7 @@ Changes from the real manifests, and why:
   * replicas 1 (each pod listens on the same host port);
   * hostNetwork, the proxy's Port on a free port and `Listen 127.0.0.1`
     added to the config: every test connection stays on loopback (no
-    bridge network, no private range).  No ports list (podman refuses
+    bridge network, no private range); `--admin` on 127.0.0.1:0.  No ports list (podman refuses
     port mappings with host networking) and no probes (podman runs them
     from systemd timers, which test machines lack);
   * the podAntiAffinity is dropped (there is one node).
@@ -49,6 +49,11 @@ def main(argv):
         # lacks; test-image.sh waits for the port itself.
         c.pop("readinessProbe", None)
         c.pop("livenessProbe", None)
+        # The admin listener on loopback too, on a port the kernel picks.
+        args = c.get("args") or []
+        for i, arg in enumerate(args[:-1]):
+            if arg == "--admin":
+                args[i + 1] = "127.0.0.1:0"
     yaml.safe_dump_all([cm, dep], sys.stdout, sort_keys=False)
     return 0
 

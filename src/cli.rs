@@ -19,6 +19,12 @@ pub struct Options {
     pub watch_config: bool,
     /// `--grace SECS`: how long SIGTERM waits for open connections.
     pub grace_secs: u64,
+    /// `--admin ADDR:PORT`: health probes and metrics (see `ops`).
+    pub admin: Option<std::net::SocketAddr>,
+    /// `--access-log FORMAT[:PATH]`: one line per request.
+    pub access_log: Option<crate::ops::access_log::Spec>,
+    /// `--shutdown-delay SECS`: keep accepting this long after SIGTERM.
+    pub shutdown_delay_secs: u64,
 }
 
 /// The outcome of parsing the command line.
@@ -42,6 +48,9 @@ pub fn parse(prog: &str, args: &[String]) -> Command {
         check: false,
         watch_config: false,
         grace_secs: DEFAULT_GRACE_SECS,
+        admin: None,
+        access_log: None,
+        shutdown_delay_secs: 0,
     };
     let mut i = 0;
     while i < args.len() {
@@ -64,6 +73,18 @@ pub fn parse(prog: &str, args: &[String]) -> Command {
                 Ok(v) => o.grace_secs = v,
                 Err(_) => return grace_usage(prog),
             },
+            long if is_ops_option(long) => {
+                let (name, value) = match long.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => {
+                        i += 1;
+                        (long, args.get(i - 1).cloned())
+                    }
+                };
+                if let Err(msg) = ops_option(&mut o, name, value.as_deref()) {
+                    return Command::Usage(format!("{prog}: {msg}"));
+                }
+            }
             long if long.starts_with("--") => {
                 return Command::Usage(format!("{prog}: unrecognized option '{long}'"))
             }
@@ -103,6 +124,41 @@ pub fn parse(prog: &str, args: &[String]) -> Command {
     Command::Run(o)
 }
 
+/// The options of the admin listener, access log and shutdown delay.
+const OPS_OPTIONS: [&str; 3] = ["--admin", "--access-log", "--shutdown-delay"];
+
+fn is_ops_option(arg: &str) -> bool {
+    let name = arg.split_once('=').map_or(arg, |(n, _)| n);
+    OPS_OPTIONS.contains(&name)
+}
+
+/// Apply one of [`OPS_OPTIONS`] with its value.
+fn ops_option(o: &mut Options, name: &str, value: Option<&str>) -> Result<(), String> {
+    let Some(v) = value else {
+        return Err(format!("{name} needs a value"));
+    };
+    match name {
+        "--admin" => {
+            o.admin = Some(
+                v.parse()
+                    .map_err(|_| format!("--admin needs ADDR:PORT, not '{v}'"))?,
+            )
+        }
+        "--access-log" => {
+            o.access_log =
+                Some(crate::ops::access_log::Spec::parse(v).ok_or_else(|| {
+                    format!("--access-log needs json or logfmt[:PATH], not '{v}'")
+                })?)
+        }
+        _ => {
+            o.shutdown_delay_secs = v
+                .parse()
+                .map_err(|_| "--shutdown-delay needs a number of seconds".to_string())?
+        }
+    }
+    Ok(())
+}
+
 fn grace_usage(prog: &str) -> Command {
     Command::Usage(format!("{prog}: --grace needs a number of seconds"))
 }
@@ -129,6 +185,9 @@ pub fn usage() -> String {
      \x20 --check         Check the configuration, print every problem, exit.\n\
      \x20 --watch-config  Reload when the configuration file changes.\n\
      \x20 --grace SECS    On SIGTERM, wait up to SECS for open connections (10).\n\
+     \x20 --admin ADDR:PORT  Serve /livez, /readyz, /metrics, /config there.\n\
+     \x20 --access-log json|logfmt[:PATH]  One line per request (stdout).\n\
+     \x20 --shutdown-delay SECS  After SIGTERM, keep accepting for SECS (0).\n\
      \n\
      Features compiled in:\n\
      \x20   XTinyproxy header\n\
@@ -198,5 +257,26 @@ mod tests {
             p(&["--frobnicate"]),
             Command::Usage("tinyproxy: unrecognized option '--frobnicate'".into())
         );
+    }
+
+    #[test]
+    fn ops_options() {
+        let Command::Run(o) = p(&[
+            "--admin",
+            "127.0.0.1:9000",
+            "--access-log=logfmt:/tmp/a.log",
+            "--shutdown-delay",
+            "5",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(o.admin, Some("127.0.0.1:9000".parse().expect("addr")));
+        assert_eq!(o.shutdown_delay_secs, 5);
+        assert!(o.access_log.is_some());
+        assert!(
+            matches!(p(&["--admin", "localhost"]), Command::Usage(m) if m.contains("ADDR:PORT"))
+        );
+        assert!(matches!(p(&["--access-log", "xml"]), Command::Usage(m) if m.contains("json")));
+        assert!(matches!(p(&["--shutdown-delay"]), Command::Usage(m) if m.contains("value")));
     }
 }

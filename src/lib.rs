@@ -12,6 +12,7 @@ pub mod config;
 pub mod filter;
 pub mod http;
 pub mod log;
+pub mod ops;
 pub mod pages;
 pub mod server;
 pub mod tunnel;

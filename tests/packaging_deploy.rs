@@ -89,7 +89,7 @@ fn both_containerfiles_build_the_same_runtime_image() {
 #[test]
 fn deployment_runs_the_image_with_watch_config() {
     let dep = read_repo_file("deploy/k8s/deployment.yaml");
-    assert!(dep.contains(r#"args: ["tinyproxy", "-d", "--watch-config"]"#));
+    assert!(dep.contains(r#"args: ["tinyproxy", "-d", "--watch-config", "#));
     assert!(dep.contains("mountPath: /etc/tinyproxy\n"));
     assert!(
         !dep.contains("subPath:"),

@@ -80,6 +80,7 @@ impl Stats {
     }
 
     pub fn inc_refused(&self) {
+        crate::ops::hooks::denied("max-clients"); // ops hook
         self.refusedconns.fetch_add(1, Ordering::Relaxed);
     }
 

@@ -75,6 +75,7 @@ impl Client {
 
     /// Send one of tinyproxy's error pages and flush it.
     pub async fn send_error(&mut self, cfg: &Config, kind: ErrorKind, info: ErrorInfo<'_>) {
+        crate::ops::hooks::error_page(kind); // ops hook
         let ctx = PageContext {
             config: cfg,
             client_ip: &self.ip_text,

@@ -68,7 +68,13 @@ pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
     }
     loop {
         match serve_one(&mut client, &gen).await {
-            Next::KeepAlive => client.served += 1,
+            Next::KeepAlive => {
+                client.served += 1;
+                // ops hook: account the request; close when draining.
+                if !crate::ops::next_request(&mut client.rd, cfg.timeout).await {
+                    return;
+                }
+            }
             Next::Close => {
                 if client.reset_on_close {
                     client.reset();

@@ -60,6 +60,7 @@ pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Ta
         return Next::Close;
     }
     log_msg!(Level::Info, "Not sending client headers to remote machine");
+    crate::ops::hooks::response(200); // ops hook
     Next::Tunnel(ServerSide {
         stream,
         fd,
@@ -116,6 +117,7 @@ async fn via_http_upstream(
         Err(e) => return no_usable_answer(client, cfg, &req.line, &target, fd, e).await,
     };
     let ok = (200..300).contains(&status.code);
+    crate::ops::hooks::response(status.code); // ops hook
     if !ok {
         log_refusal(proxy, &target, &status);
     }
@@ -241,9 +243,12 @@ pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
         Ok::<(), std::io::Error>(())
     }
     .await;
+    crate::ops::hooks::tunnel_primed(pending_up.len(), leftover.len()); // ops hook
     drop((pending_up, leftover));
     if primed.is_ok() {
-        if let Ok((TunnelEnd::IdleTimeout, _)) = tunnel::relay(&mut c, &mut s, cfg.timeout).await {
+        if let Ok((TunnelEnd::IdleTimeout, _)) =
+            crate::ops::hooks::tunnel(tunnel::relay(&mut c, &mut s, cfg.timeout)).await
+        {
             log_msg!(Level::Info, "Idle Timeout (after poll)");
         }
     }

@@ -120,6 +120,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
                 .await
         }
     };
+    crate::ops::hooks::response(status.code); // ops hook
     let asked = Asked {
         head: line.method.eq_ignore_ascii_case("HEAD"),
         connect: false,
@@ -151,6 +152,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         }
     }
     let copied = copy_body(&mut conn.rd, &mut client.wr, resp_framing, cfg.timeout).await;
+    crate::ops::hooks::forwarded(&copied); // ops hook
     log_msg!(
         Level::Info,
         "Closed connection between local client (fd:{}) and remote client (fd:{})",

@@ -148,7 +148,10 @@ where
     while head.is_none() {
         tokio::select! {
             b = &mut body, if body_result.is_none() => match b {
-                Ok(_) => body_result = Some(true),
+                Ok(n) => {
+                    crate::ops::hooks::request_body(n); // ops hook
+                    body_result = Some(true)
+                }
                 // The server stopped reading: it may still answer.
                 Err(CopyError::Write(_)) => body_result = Some(false),
                 Err(e) => return Err(Failure::ClientBody(e)),

@@ -307,6 +307,11 @@ async fn serve(
     } else {
         None
     };
+    // ops hook: admin listener, access log, readiness.
+    let _ops = match crate::ops::start(&opts, &shared) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     log_msg!(Level::Info, "Starting main loop. Accepting connections.");
     if let Some(r) = ready.take() {
         r.finish(0);
@@ -325,12 +330,19 @@ async fn serve(
         if !do_reload {
             break;
         }
-        if super::reload::reload(&shared, &opts.config, opts.foreground) {
+        let ok = super::reload::reload(&shared, &opts.config, opts.foreground);
+        if crate::ops::hooks::reloaded(ok, &shared) {
             server.apply(&shared.current().config).await;
         }
     }
     log_msg!(Level::Notice, "Shutting down.");
+    // ops hook: not ready at once, keep accepting for --shutdown-delay.
+    let delay = Duration::from_secs(opts.shutdown_delay_secs);
+    if !crate::ops::shutdown::delay(delay, &mut signals).await {
+        return 0;
+    }
     server.stop_accepting().await;
+    crate::ops::shutdown::close_idle(); // ops hook: idle kept connections close now
     drain(&server, Duration::from_secs(opts.grace_secs), &mut signals).await;
     0
 }

@@ -218,6 +218,7 @@ async fn accept_loop(
         let permit = match Arc::clone(&limit).try_acquire_owned() {
             Ok(p) => p,
             Err(_) => {
+                crate::ops::hooks::max_clients_reached(); // ops hook
                 if !saturated.swap(true, Ordering::Relaxed) {
                     log_msg!(
                         Level::Warning,
@@ -241,7 +242,7 @@ async fn accept_loop(
         };
         let gen = shared.current();
         conns.spawn(async move {
-            conn::handle(stream, peer, gen).await;
+            crate::ops::conn_scope(peer, conn::handle(stream, peer, gen)).await; // ops hook
             drop(permit);
         });
     }

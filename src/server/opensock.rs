@@ -76,7 +76,7 @@ pub async fn open(
     );
     let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "No usable address");
     for addr in addrs {
-        match connect_one(cfg, addr, local).await {
+        match crate::ops::hooks::timed_connect(connect_one(cfg, addr, local)).await {
             Ok(s) => return Ok(s),
             Err(e) => last = e,
         }
@@ -95,6 +95,7 @@ async fn resolve(host: &str, port: u16, limit: Duration) -> Result<Vec<SocketAdd
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
+    let _dns = crate::ops::hooks::dns_timer(); // ops hook: observed when dropped
     match tokio::time::timeout(limit, tokio::net::lookup_host((host, port))).await {
         Ok(Ok(it)) => {
             let v: Vec<SocketAddr> = it.collect();

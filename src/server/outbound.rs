@@ -51,12 +51,14 @@ pub async fn open<'a>(
         ),
         None => log_msg!(Level::Info, "No upstream proxy for {}", target.host),
     }
+    crate::ops::hooks::route(proxy); // ops hook
     let local = Some(client.local.ip());
     let Some(p) = proxy else {
         let stream = opensock::open(cfg, &target.host, target.port, local)
             .await
             .map_err(unable_to_connect)?;
         let fd = stream.as_raw_fd();
+        crate::ops::hooks::connected(&stream); // ops hook
         log_msg!(
             Level::Connect,
             "Established connection to host \"{}\" using file descriptor {}.",
@@ -73,6 +75,7 @@ pub async fn open<'a>(
         Ok(s) => s,
         Err(_) => {
             log_msg!(Level::Warning, "Could not connect to upstream proxy.");
+            crate::ops::hooks::upstream_failed(crate::ops::labels::FAIL_UPSTREAM); // ops hook
             return Err(OutboundError {
                 kind: ErrorKind::UpstreamUnreachable,
                 error: None,
@@ -113,6 +116,7 @@ pub async fn open<'a>(
 }
 
 fn unable_to_connect(e: ConnectError) -> OutboundError {
+    crate::ops::hooks::connect_failed(&e); // ops hook
     OutboundError {
         kind: ErrorKind::UnableToConnect,
         error: Some(e.reason()),
@@ -131,6 +135,7 @@ async fn socks_handshake(
 ) -> Result<(), OutboundError> {
     let result = upstream::socks_handshake(p, stream, &target.host, target.port, cfg.timeout).await;
     result.map_err(|e| {
+        crate::ops::hooks::upstream_failed(crate::ops::labels::FAIL_SOCKS); // ops hook
         let reason = e.to_string();
         log_msg!(
             Level::Warning,

@@ -90,6 +90,7 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     };
     drop(lines);
     let req = Request { line, headers };
+    crate::ops::hooks::request_head(&req.line.method, req.headers.get("Proxy-Authorization")); // ops hook
     if let Some(next) = check_auth(client, cfg, &req).await {
         return next;
     }
@@ -219,6 +220,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
             return refuse(client, cfg, refusal.kind, &req.line, url).await;
         }
     };
+    crate::ops::hooks::target(&dest.target().host, dest.target().port); // ops hook
     if let Some(filter) = &gen.filter {
         let subject = dest.filter_subject(filter.urls());
         if filter.is_blocked(subject) {
@@ -355,6 +357,7 @@ async fn send_stats(client: &mut Client, cfg: &Config, line: &RequestLine) {
         error: None,
     };
     let bytes = pages::stats_response(&ctx, &pages::stats().snapshot());
+    crate::ops::hooks::response(200); // ops hook
     let _ = client.wr.write_all(&bytes).await;
     let _ = client.wr.shutdown().await;
 }

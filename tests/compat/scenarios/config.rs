@@ -197,7 +197,7 @@ fn upstream_none_lift(o: &mut Obs) {
 }
 
 const TP_USAGE_OPTIONS: &str = "  -d        Do not daemonize (run in foreground).\n  -c FILE   Use an alternate configuration file.\n  -h        Display this usage information.\n  -v        Display version information.\n";
-const OUR_USAGE_OPTIONS: &str = "  -d              Stay in the foreground (do not daemonize).\n  -c FILE         Read the configuration from FILE\n                  (default /etc/tinyproxy/tinyproxy.conf).\n  -h              Show this help and exit.\n  -v              Show the version and exit.\n  --check         Check the configuration, print every problem, exit.\n  --watch-config  Reload when the configuration file changes.\n  --grace SECS    On SIGTERM, wait up to SECS for open connections (10).\n";
+const OUR_USAGE_OPTIONS: &str = "  -d              Stay in the foreground (do not daemonize).\n  -c FILE         Read the configuration from FILE\n                  (default /etc/tinyproxy/tinyproxy.conf).\n  -h              Show this help and exit.\n  -v              Show the version and exit.\n  --check         Check the configuration, print every problem, exit.\n  --watch-config  Reload when the configuration file changes.\n  --grace SECS    On SIGTERM, wait up to SECS for open connections (10).\n  --admin ADDR:PORT  Serve /livez, /readyz, /metrics, /config there.\n  --access-log json|logfmt[:PATH]  One line per request (stdout).\n  --shutdown-delay SECS  After SIGTERM, keep accepting for SECS (0).\n";
 const TP_USAGE_FOOTER: &str =
     "For support and bug reporting instructions, please visit\n<https://tinyproxy.github.io/>.\n";
 const OUR_USAGE_FOOTER: &str = "tinyproxy-rs: a memory-safe drop-in replacement for tinyproxy.\n";

@@ -1,0 +1,136 @@
+//! The admin listener (`--admin ADDR:PORT`): `/livez`, `/readyz`,
+//! `/metrics` and `/config` over plain HTTP/1.x. It is separate from the
+//! proxy: no ACL, no BasicAuth, never proxies, logs nothing (probes must
+//! not fill tinyproxy's log), and has its own small connection limit and
+//! timeouts so a flood on it cannot take proxy capacity.
+
+use super::{metrics, shutdown};
+use crate::server::state::Shared;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+/// Admin connections served at once; more are closed at once.
+const MAX_CONNS: usize = 16;
+/// The whole exchange (read the request, write the answer) must fit.
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest request head read.
+const MAX_HEAD: usize = 8 * 1024;
+
+/// Bind `addr` and serve it on the current runtime.
+pub fn start(
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let std_listener = crate::server::listen::bind_addr(addr)?;
+    let listener = TcpListener::from_std(std_listener)?;
+    Ok(tokio::spawn(serve(listener, shared)))
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let limit = Arc::new(Semaphore::new(MAX_CONNS));
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+            continue;
+        };
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(EXCHANGE_TIMEOUT, exchange(stream, &shared)).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn exchange(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    let head = read_head(&mut stream).await?;
+    let answer = respond(&head, shared);
+    stream.write_all(&answer).await?;
+    stream.shutdown().await
+}
+
+/// Read up to the end of the request head (bounded).
+async fn read_head(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(512);
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && !buf.windows(2).any(|w| w == b"\n\n") {
+        if buf.len() >= MAX_HEAD {
+            break;
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(buf)
+}
+
+/// The full HTTP answer to a request head.
+pub fn respond(head: &[u8], shared: &Shared) -> Vec<u8> {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut parts = line.split(|&b| b == b' ').filter(|p| !p.is_empty());
+    let method = parts.next().unwrap_or_default();
+    let target = parts.next().unwrap_or_default();
+    let path = target.split(|&b| b == b'?').next().unwrap_or_default();
+    let is_head = method == b"HEAD";
+    if method != b"GET" && !is_head {
+        return reply(405, "text/plain", b"method not allowed\n".to_vec(), is_head);
+    }
+    match path {
+        b"/livez" => reply(200, "text/plain", b"ok\n".to_vec(), is_head),
+        b"/readyz" if shutdown::is_ready() => {
+            reply(200, "text/plain", b"ready\n".to_vec(), is_head)
+        }
+        b"/readyz" => reply(503, "text/plain", b"not ready\n".to_vec(), is_head),
+        b"/metrics" => {
+            let m = metrics::get();
+            m.set_max_clients(shared.current().config.max_clients);
+            reply(200, metrics::CONTENT_TYPE, m.encode().into_bytes(), is_head)
+        }
+        b"/config" => {
+            let text = masked_config(&shared.current().config);
+            reply(200, "text/plain; charset=utf-8", text.into_bytes(), is_head)
+        }
+        _ => reply(404, "text/plain", b"not found\n".to_vec(), is_head),
+    }
+}
+
+/// The effective configuration with every secret masked: BasicAuth
+/// passwords, upstream passwords (already redacted by their `Debug`) and
+/// AddHeader values (they often carry tokens).
+pub fn masked_config(cfg: &crate::config::Config) -> String {
+    let mut c = cfg.clone();
+    for (_, pass) in &mut c.basic_auth {
+        *pass = "<redacted>".to_string();
+    }
+    for (_, value) in &mut c.add_headers {
+        *value = "<redacted>".to_string();
+    }
+    format!("{c:#?}\n")
+}
+
+fn reply(code: u16, ctype: &str, body: Vec<u8>, head_only: bool) -> Vec<u8> {
+    let reason = match code {
+        200 => "OK",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "Service Unavailable",
+    };
+    let mut out = format!(
+        "HTTP/1.1 {code} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    if !head_only {
+        out.extend_from_slice(&body);
+    }
+    out
+}

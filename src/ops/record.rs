@@ -1,0 +1,158 @@
+//! What one request did, gathered as it goes through the proxy: a
+//! task-local record per connection (so the proxy's functions need no new
+//! parameter), closed at each request boundary and at the connection's
+//! end, where it becomes metrics and an access log line.
+
+use super::{labels, metrics, shutdown};
+use std::cell::RefCell;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncBufReadExt;
+
+/// Plain HTTP forwarding or a CONNECT tunnel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Forward,
+    Tunnel,
+}
+
+/// One request (or tunnel) as the access log shows it.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub start: Instant,
+    pub client: IpAddr,
+    pub user: Option<String>,
+    pub method: Option<String>,
+    pub host: Option<String>,
+    pub port: u16,
+    pub resolved: Option<SocketAddr>,
+    /// `direct`, or `KIND:HOST:PORT` of the upstream proxy.
+    pub route: Option<String>,
+    pub status: Option<u16>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub kind: Kind,
+    /// Why it ended: `keep-alive`, `close`, `shutdown`, `idle-timeout`.
+    pub close: &'static str,
+}
+
+impl Record {
+    fn new(client: IpAddr) -> Record {
+        Record {
+            start: Instant::now(),
+            client,
+            user: None,
+            method: None,
+            host: None,
+            port: 0,
+            resolved: None,
+            route: None,
+            status: None,
+            bytes_in: 0,
+            bytes_out: 0,
+            kind: Kind::Forward,
+            close: "close",
+        }
+    }
+
+    /// Whether anything happened worth a line: a request line was read or
+    /// an answer was sent (an ACL denial answers before any read).
+    fn happened(&self) -> bool {
+        self.method.is_some() || self.status.is_some()
+    }
+
+    pub fn duration(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+struct ConnState {
+    record: Record,
+}
+
+tokio::task_local! {
+    static CONN: RefCell<ConnState>;
+}
+
+/// Change the current request's record; outside a connection task (unit
+/// tests, the admin listener) nothing happens.
+pub fn with<F: FnOnce(&mut Record)>(f: F) {
+    let _ = CONN.try_with(|c| f(&mut c.borrow_mut().record));
+}
+
+/// Run one client connection's task with its record; at the end the last
+/// request is accounted and the connection's lifetime observed.
+pub async fn conn_scope<F: Future<Output = ()>>(peer: SocketAddr, fut: F) {
+    let client = crate::server::client::canonical(peer.ip());
+    let state = RefCell::new(ConnState {
+        record: Record::new(client),
+    });
+    let started = Instant::now();
+    CONN.scope(state, async {
+        fut.await;
+        finish(None);
+    })
+    .await;
+    metrics::get()
+        .connection_seconds
+        .observe(started.elapsed().as_secs_f64());
+}
+
+/// Close the current record (metrics, access log) and start a fresh one.
+/// `close`: the reason to record, else the one already set.
+fn finish(close: Option<&'static str>) {
+    let done = CONN.try_with(|c| {
+        let mut c = c.borrow_mut();
+        let fresh = Record::new(c.record.client);
+        std::mem::replace(&mut c.record, fresh)
+    });
+    let Ok(mut rec) = done else { return };
+    if let Some(why) = close {
+        rec.close = why;
+    }
+    if !rec.happened() {
+        return;
+    }
+    let m = metrics::get();
+    let method = rec.method.as_deref().map_or("none", labels::method_class);
+    m.requests
+        .get_or_create(&metrics::RequestLabels {
+            method,
+            status: labels::status_class(rec.status),
+        })
+        .inc();
+    let kind = match rec.kind {
+        Kind::Forward => "forward",
+        Kind::Tunnel => "tunnel",
+    };
+    for (direction, n) in [("in", rec.bytes_in), ("out", rec.bytes_out)] {
+        m.bytes
+            .get_or_create(&metrics::BytesLabels { direction, kind })
+            .inc_by(n);
+    }
+    super::access_log::write(&rec);
+}
+
+/// The request boundary of a kept-alive connection: account the request
+/// just served, then wait for the next one. `false`: close the connection
+/// now, because a shutdown is draining connections or the client stayed
+/// idle for `idle`. Bytes a client already sent are never discarded
+/// while no shutdown is draining.
+pub async fn next_request<R: tokio::io::AsyncBufRead + Unpin>(rd: &mut R, idle: Duration) -> bool {
+    if shutdown::is_closing() {
+        finish(Some("shutdown"));
+        return false;
+    }
+    finish(Some("keep-alive"));
+    tokio::select! {
+        r = tokio::time::timeout(idle, rd.fill_buf()) => r.is_ok(),
+        _ = shutdown::closing() => false,
+    }
+}
+
+/// A record for unit tests elsewhere in `ops`.
+#[cfg(test)]
+pub(crate) fn tests_record() -> Record {
+    Record::new(IpAddr::from([127, 0, 0, 1]))
+}

@@ -1,0 +1,76 @@
+//! The rollout-safe shutdown's shared state. On SIGTERM `/readyz` turns
+//! 503 at once while the proxy keeps accepting for `--shutdown-delay`
+//! (the time a load balancer needs to stop sending new connections);
+//! then the listeners close and connections idle at a request boundary
+//! are closed at once instead of holding the drain for `--grace`.
+
+use futures_util::StreamExt;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+static READY: AtomicBool = AtomicBool::new(false);
+static CLOSING: AtomicBool = AtomicBool::new(false);
+static CLOSE_IDLE: Notify = Notify::const_new();
+
+/// Listeners bound and the config loaded: `/readyz` answers 200.
+pub fn set_ready() {
+    READY.store(true, Ordering::SeqCst);
+}
+
+pub fn is_ready() -> bool {
+    READY.load(Ordering::SeqCst)
+}
+
+/// Whether idle connections are being closed (the drain has begun).
+pub fn is_closing() -> bool {
+    CLOSING.load(Ordering::SeqCst)
+}
+
+/// Resolves once the drain begins.
+pub async fn closing() {
+    loop {
+        let notified = CLOSE_IDLE.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if is_closing() {
+            return;
+        }
+        notified.await;
+    }
+}
+
+/// First phase of the shutdown: not ready any more, but go on serving and
+/// accepting for `delay`. Returns `false` when a second SIGTERM/SIGINT
+/// cut the delay short, so the caller should exit at once.
+pub async fn delay(delay: Duration, signals: &mut signal_hook_tokio::Signals) -> bool {
+    READY.store(false, Ordering::SeqCst);
+    if delay.is_zero() {
+        return true;
+    }
+    crate::log_msg!(
+        crate::log::Level::Notice,
+        "Not ready; still accepting connections for {} s (--shutdown-delay).",
+        delay.as_secs()
+    );
+    let second = async {
+        while let Some(sig) = signals.next().await {
+            if sig == SIGTERM || sig == SIGINT {
+                return;
+            }
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => true,
+        _ = second => false,
+    }
+}
+
+/// Second phase, once the listeners are closed: connections waiting for
+/// a next request close now; requests in flight finish first.
+pub fn close_idle() {
+    CLOSING.store(true, Ordering::SeqCst);
+    CLOSE_IDLE.notify_waiters();
+}

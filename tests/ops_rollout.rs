@@ -1,0 +1,253 @@
+//! Rollout-safe shutdown (issue 15): on SIGTERM `/readyz` turns 503 at
+//! once, the proxy keeps accepting and serving for `--shutdown-delay`, then
+//! closes its listeners; a connection idle at a request boundary closes at
+//! once (it does not hold the exit for `--grace`), a request in flight
+//! finishes, and the process exits 0. Plus the admin listener's own rules.
+
+mod common;
+mod lifecycle_support;
+mod ops_support;
+
+use lifecycle_support::*;
+use ops_support::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The most requests the client loop sends, whatever the timing.
+const MAX_REQUESTS: u64 = 5000;
+
+/// Tallies of the client loop.
+#[derive(Default)]
+struct Tally {
+    ok: AtomicU64,
+    failed: AtomicU64,
+    after_sigterm: AtomicU64,
+}
+
+/// One request on a kept-alive connection; reads the answer by its
+/// Content-Length so the connection stays usable.
+fn kept_get(s: &mut BufReader<TcpStream>, url: &str) -> bool {
+    let req = format!("GET {url} HTTP/1.1\r\nHost: origin\r\nConnection: keep-alive\r\n\r\n");
+    if s.get_mut().write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let (mut status, mut len) = (String::new(), 0usize);
+    if s.read_line(&mut status).unwrap_or(0) == 0 {
+        return false;
+    }
+    loop {
+        let mut line = String::new();
+        if s.read_line(&mut line).unwrap_or(0) == 0 {
+            return false;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).is_ok() && status.contains(" 200 ")
+}
+
+fn kept_conn(proxy: std::net::SocketAddr) -> BufReader<TcpStream> {
+    let s = TcpStream::connect(proxy).expect("connect");
+    s.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    BufReader::new(s)
+}
+
+/// The client loop: alternately a request on a new connection and one on
+/// a kept-alive connection, until `stop` (bounded in count).
+fn client_loop(
+    proxy: std::net::SocketAddr,
+    url: String,
+    stop: Arc<AtomicBool>,
+    sigterm: Arc<AtomicBool>,
+    tally: Arc<Tally>,
+) {
+    let mut kept = kept_conn(proxy);
+    let mut n = 0;
+    while !stop.load(Ordering::SeqCst) && n < MAX_REQUESTS {
+        let ok = if n % 2 == 0 {
+            ok_from_origin(&get(proxy, &url))
+        } else {
+            kept_get(&mut kept, &url)
+        };
+        let counter = if ok { &tally.ok } else { &tally.failed };
+        counter.fetch_add(1, Ordering::SeqCst);
+        if ok && sigterm.load(Ordering::SeqCst) {
+            tally.after_sigterm.fetch_add(1, Ordering::SeqCst);
+        }
+        n += 1;
+    }
+}
+
+#[test]
+fn sigterm_with_shutdown_delay_loses_no_request_and_idle_does_not_delay_exit() {
+    let origin = common::Origin::start();
+    let slow = SlowOrigin::start();
+    let (mut p, admin) = start_with_admin("", &["--shutdown-delay", "3", "--grace", "30"]);
+    assert_eq!(admin_get(admin, "/readyz").0, 200);
+    let url = origin.url("/loop");
+
+    // A client that made one request and now sits idle on its connection.
+    let mut idle = kept_conn(p.addr());
+    assert!(kept_get(&mut idle, &url));
+
+    let (stop, sigterm) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let tally = Arc::new(Tally::default());
+    let client = {
+        let (stop, sigterm, tally, addr) = (stop.clone(), sigterm.clone(), tally.clone(), p.addr());
+        let url = url.clone();
+        std::thread::spawn(move || client_loop(addr, url, stop, sigterm, tally))
+    };
+    wait_for("the client loop to get going", || {
+        (tally.ok.load(Ordering::SeqCst) >= 20).then_some(())
+    });
+    // A request in flight across the whole shutdown.
+    let (addr, slow_url) = (p.addr(), slow.url());
+    let inflight = std::thread::spawn(move || get(addr, &slow_url));
+    slow.wait_arrived();
+
+    let t0 = Instant::now();
+    sigterm.store(true, Ordering::SeqCst);
+    p.signal(libc::SIGTERM);
+    wait_for("/readyz to say 503", || {
+        (admin_get(admin, "/readyz").0 == 503).then_some(())
+    });
+    let not_ready_after = t0.elapsed();
+    // Load balancers take a moment to drop the endpoint: traffic goes on
+    // for 1 s after the probe failed, well inside the 3 s delay.
+    wait_for("one more second of traffic", || {
+        (t0.elapsed() >= not_ready_after + Duration::from_secs(1)).then_some(())
+    });
+    stop.store(true, Ordering::SeqCst);
+    client.join().expect("client loop");
+    assert!(
+        p.child.try_wait().expect("try_wait").is_none(),
+        "exited before the shutdown delay was over"
+    );
+
+    // After the delay: the idle connection is closed at once (EOF), not
+    // after --grace, while the request in flight still runs.
+    let mut rest = Vec::new();
+    let eof = idle.read_to_end(&mut rest);
+    let idle_closed_after = t0.elapsed();
+    assert!(
+        eof.is_ok() && rest.is_empty(),
+        "idle connection got {eof:?} {rest:?}"
+    );
+    assert!(
+        idle_closed_after >= Duration::from_secs(3),
+        "idle connection closed during the delay ({idle_closed_after:?})"
+    );
+    p.wait_log("Draining ");
+    slow.release();
+    let resp = inflight.join().expect("in-flight client");
+    assert!(resp.ends_with(SLOW_BODY), "in-flight request lost: {resp}");
+
+    let status = p.wait_exit();
+    let exit_after = t0.elapsed();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        exit_after < Duration::from_secs(8),
+        "exit took {exit_after:?} (grace is 30 s)"
+    );
+    let log = p.log_text();
+    assert!(log.contains("Drain finished: no connection cut."), "{log}");
+
+    let (ok, failed) = (
+        tally.ok.load(Ordering::SeqCst),
+        tally.failed.load(Ordering::SeqCst),
+    );
+    let after = tally.after_sigterm.load(Ordering::SeqCst);
+    eprintln!(
+        "rollout: {ok} requests ok, {failed} failed, {after} of them after SIGTERM; \
+         /readyz 503 after {not_ready_after:?}; idle connection closed after \
+         {idle_closed_after:?}; exit 0 after {exit_after:?} (delay 3 s, grace 30 s)"
+    );
+    assert_eq!(failed, 0, "{failed} requests failed ({ok} ok)");
+    assert!(after > 0, "no request was served after SIGTERM");
+}
+
+#[test]
+fn second_sigterm_during_the_delay_ends_at_once() {
+    let (mut p, admin) = start_with_admin("", &["--shutdown-delay", "60"]);
+    p.signal(libc::SIGTERM);
+    p.wait_log("still accepting connections for 60 s");
+    assert_eq!(admin_get(admin, "/readyz").0, 503);
+    // Still accepting during the delay.
+    assert!(!refused(p.addr()));
+    let t = Instant::now();
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait_exit().code(), Some(0));
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+}
+
+#[test]
+fn admin_probes_are_not_logged_and_only_known_paths_answer() {
+    let (p, admin) = start_with_admin(
+        "LogLevel Info\nBasicAuth alice s3cret-pass\nAddHeader \"X-Token\" \"tok-123\"\n\
+         Allow 10.9.9.9",
+        &[],
+    );
+    for _ in 0..10 {
+        assert_eq!(admin_get(admin, "/livez"), (200, "ok\n".to_string()));
+        assert_eq!(admin_get(admin, "/readyz").0, 200);
+        assert_eq!(admin_get(admin, "/metrics").0, 200);
+    }
+    assert_eq!(admin_get(admin, "/").0, 404);
+    assert_eq!(admin_get(admin, "/metrics/../config").0, 404);
+    // Never proxies: an absolute URL is just an unknown path.
+    assert_eq!(admin_get(admin, "http://127.0.0.1:1/").0, 404);
+    let (code, config) = admin_get(admin, "/config");
+    assert_eq!(code, 200);
+    assert!(config.contains("alice"), "{config}");
+    assert!(
+        !config.contains("s3cret-pass") && !config.contains("tok-123"),
+        "{config}"
+    );
+    // Neither ACL (Allow 10.9.9.9 only) nor BasicAuth applies to it, and
+    // no probe reaches tinyproxy's log.
+    let log = p.log_text();
+    assert!(!log.contains("Connect (file descriptor"), "{log}");
+    assert!(!log.contains("closed socket before read"), "{log}");
+    assert!(!log.contains("Unauthorized connection"), "{log}");
+}
+
+/// The value of an unlabelled series in a scrape.
+fn sample(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[test]
+fn reloads_show_on_metrics() {
+    let (p, admin) = start_with_admin("MaxClients 50", &[]);
+    let scrape = admin_get(admin, "/metrics").1;
+    assert_eq!(sample(&scrape, "tinyproxy_config_generation"), Some(1.0));
+    assert_eq!(sample(&scrape, "tinyproxy_max_clients"), Some(50.0));
+    p.write_conf("MaxClients 70");
+    p.reload(libc::SIGHUP);
+    p.write_conf("NoSuchDirective 1");
+    p.reload(libc::SIGHUP);
+    let scrape = wait_for("both reloads on /metrics", || {
+        let s = admin_get(admin, "/metrics").1;
+        (sample(&s, "tinyproxy_reloads_total{result=\"failed\"}") == Some(1.0)).then_some(s)
+    });
+    assert_eq!(
+        sample(&scrape, "tinyproxy_reloads_total{result=\"ok\"}"),
+        Some(1.0)
+    );
+    assert_eq!(sample(&scrape, "tinyproxy_config_generation"), Some(2.0));
+    assert_eq!(sample(&scrape, "tinyproxy_max_clients"), Some(70.0));
+    assert!(sample(&scrape, "tinyproxy_last_reload_timestamp_seconds").unwrap_or(0.0) > 1.0e9);
+}
