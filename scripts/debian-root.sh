@@ -6,12 +6,13 @@
 # already uses (read from /etc/apt/sources.list*), with the same suites
 # (bookworm, bookworm-updates, bookworm-security) so Debian's tinyproxy in it
 # is the one the host has.  It keeps its package lists, and the .debs of
-# Debian's tinyproxy and everything it depends on are downloaded into its
-# apt cache, so installing (and re-installing) tinyproxy in it later needs
-# no network.
+# Debian's tinyproxy and of procps (tinyproxy-rs needs its /bin/kill), with
+# what they depend on, are downloaded into its apt cache, so installing
+# (and re-installing) them in it later needs no network.
 #
-# The tarball is rebuilt only when this script changes (a hash of it is
-# stored beside the tarball).  Needs root (mmdebstrap --mode=root).
+# The tarball is rebuilt only when the sources or mmdebstrap's arguments
+# change (their hash is stored beside the tarball).  Needs root
+# (mmdebstrap --mode=root).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,12 +53,6 @@ mirror_for() {
 
 first_line() { head -n 1; }
 
-want=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
-if [ -f "$TAR" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
-  echo "$TAR"
-  exit 0
-fi
-
 main=$(mirror_for "$SUITE" | first_line)
 updates=$(mirror_for "$SUITE-updates" | first_line)
 security=$(mirror_for "$SUITE-security" | first_line)
@@ -66,23 +61,30 @@ if [ -z "$main" ]; then
   exit 1
 fi
 
-mkdir -p "$CACHE"
-sources="$CACHE/sources.list"
-{
+sources=$(
   echo "deb $main $SUITE main"
   [ -z "$updates" ] || echo "deb $updates $SUITE-updates main"
   [ -z "$security" ] || echo "deb $security $SUITE-security main"
-} > "$sources"
+)
+# minbase: Priority required + apt.  The customize hook downloads (does not
+# install) those packages into the apt cache.
+# shellcheck disable=SC2016 # "$1" is for mmdebstrap's hook shell
+HOOK='chroot "$1" apt-get install --download-only -y -q tinyproxy procps'
+ARGS=(--mode=root --variant=minbase --quiet --skip=cleanup/apt/lists --skip=cleanup/apt/cache
+  --customize-hook="$HOOK")
+
+want=$(printf '%s\n' "$sources" "${ARGS[@]}" | sha256sum | cut -d' ' -f1)
+if [ -f "$TAR" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
+  echo "$TAR"
+  exit 0
+fi
+
+mkdir -p "$CACHE"
 echo "debian-root: building $TAR from:" >&2
-sed 's/^/  /' "$sources" >&2
+echo "${sources//deb /  deb }" >&2
 
 rm -f "$TAR" "$STAMP" "$CACHE/partial.tar"
-# minbase: Priority required + apt.  The customize hook downloads (does not
-# install) Debian's tinyproxy with its dependencies into the apt cache.
-nice -n 10 mmdebstrap --mode=root --variant=minbase --quiet \
-  --skip=cleanup/apt/lists,cleanup/apt/cache \
-  --customize-hook='chroot "$1" apt-get install --download-only -y -q tinyproxy' \
-  "$SUITE" "$CACHE/partial.tar" - < "$sources" >&2
+nice -n 10 mmdebstrap "${ARGS[@]}" "$SUITE" "$CACHE/partial.tar" - <<<"$sources" >&2
 mv "$CACHE/partial.tar" "$TAR"
 echo "$want" > "$STAMP"
 echo "$TAR"

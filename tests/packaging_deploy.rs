@@ -117,7 +117,7 @@ fn systemd_unit_runs_like_debians_with_flags_and_reloads_with_usr1() {
         reloads,
         [
             "ExecReload=/usr/bin/tinyproxy --check -c /etc/tinyproxy/tinyproxy.conf $FLAGS",
-            "ExecReload=/bin/kill -USR1 $MAINPID"
+            "ExecReload=+/bin/kill -USR1 $MAINPID"
         ]
     );
     for absent in ["User=", "Group=", "DynamicUser=", "AmbientCapabilities="] {
