@@ -2,10 +2,12 @@
 #
 #   make run        build and run the proxy in the foreground (conf/tinyproxy.conf)
 #   make test       everything CI runs: deps, fmt, clippy, cargo test,
-#                   deploy checks, image test
+#                   deploy checks, image test, Debian package test
 #   make lint       fmt --check, clippy, deploy checks
 #   make install    release build installed under $(DESTDIR)$(PREFIX)
 #   make image      container image with podman (localhost/tinyproxy-rs:dev)
+#   make deb        Debian package target/debian/tinyproxy-rs_VERSION_amd64.deb
+#   make test-deb   lintian, then the package tested in a Debian 12 root
 
 CARGO    ?= cargo
 PREFIX   ?= /usr/local
@@ -33,7 +35,7 @@ export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 
 .PHONY: all build release run test deps fmt-check clippy cargo-test lint \
 	check-deploy test-image image install install-files install-systemd \
-	uninstall clean
+	uninstall clean deb test-deb
 
 all: build
 
@@ -47,7 +49,7 @@ run:
 	$(CARGO) run -- -d -c conf/tinyproxy.conf
 
 # ---------------------------------------------------------------- tests
-test: deps fmt-check clippy cargo-test check-deploy test-image
+test: deps fmt-check clippy cargo-test check-deploy test-image test-deb
 
 deps:
 	bash scripts/install-test-deps.sh
@@ -68,10 +70,19 @@ check-deploy:
 test-image:
 	bash scripts/test-image.sh
 
+# Needs root: builds (once, cached in .cache/debian-root/) a Debian 12 root
+# with mmdebstrap and installs the package in it with chroot.
+test-deb: deb
+	bash scripts/test-deb.sh
+
 lint: fmt-check clippy check-deploy
 
 image:
 	bash scripts/build-image.sh
+
+# The Debian package of the release binary (version from Cargo.toml).
+deb: release
+	bash scripts/build-deb.sh
 
 # -------------------------------------------------------------- install
 install: release install-files

@@ -8,6 +8,9 @@
 #     openssl (TLS server behind CONNECT), python3, procps, iproute2;
 #   packaging checks: man-db, groff-base and mandoc (man page lint),
 #     systemd (systemd-analyze verify), shellcheck, python3-venv;
+#   the Debian package and its test: dpkg-dev and debhelper (build),
+#     lintian, mmdebstrap (the Debian 12 root), util-linux (unshare,
+#     setpriv);
 #   the container image test: podman, buildah, runc and catatonit (podman
 #     builds its pod infra image from it, since no registry is reachable).
 # From PyPI, into a virtualenv (see scripts/deploy-tools.txt for the pinned
@@ -25,6 +28,7 @@ VENV="${VENV:-$ROOT/.cache/venv}"
 
 PKGS="tinyproxy curl microsocks dante-server openssl python3 procps iproute2
   man-db groff-base mandoc systemd shellcheck python3-venv
+  dpkg-dev debhelper lintian mmdebstrap util-linux
   podman buildah runc catatonit"
 
 install_debian_packages() {

@@ -16,6 +16,8 @@
 #      serves a GET on 127.0.0.1 as User tinyproxy; logrotate with the
 #      package's file rotates the log and SIGUSR1 makes the proxy reopen
 #      it; the unit's ExecReload lines reload; SIGTERM removes the pid file.
+#      Purging Debian's leftover package deletes the user; a reinstall of
+#      ours brings it back.
 #   4. `apt-get remove tinyproxy-rs` then `apt-get install tinyproxy` give
 #      Debian's back, with the changed config still in place.
 #
@@ -182,7 +184,8 @@ check "changed /etc/default/tinyproxy kept" [ "$(sha256sum < "$R/etc/default/tin
 check "our tinyproxy.conf is beside it as .dpkg-dist" [ -f "$R$conf.dpkg-dist" ]
 check "unchanged Debian logrotate file replaced by ours" \
   cmp -s "$R/etc/logrotate.d/tinyproxy" "$ROOT/debian/tinyproxy-rs.tinyproxy.logrotate"
-check "tinyproxy user and group exist" in_root getent passwd tinyproxy
+has_user() { in_root getent passwd tinyproxy >/dev/null; }
+check "tinyproxy user and group exist" has_user
 check "/var/log/tinyproxy is tinyproxy's" \
   [ "$(stat_in_root '%U:%G %a' /var/log/tinyproxy)" = "tinyproxy:tinyproxy 750" ]
 check "--check accepts the kept config" in_root /usr/bin/tinyproxy --check -c "$conf"
@@ -265,6 +268,17 @@ kill -TERM "$PROXY" 2>/dev/null || true
 gone() { ! kill -0 "$PROXY" 2>/dev/null; }
 check "SIGTERM: the proxy exits" wait_for gone
 check "SIGTERM: pid file removed" [ ! -e "$R/run/tinyproxy/tinyproxy.pid" ]
+
+# Purging the leftover tinyproxy package deletes the user and the logs
+# (README says so); reinstalling ours makes them again.
+purge_deletes_user() { in_root dpkg --purge tinyproxy >>"$WORK/apt.log" 2>&1 && ! in_root getent passwd tinyproxy >/dev/null; }
+check "purging Debian's leftover tinyproxy deletes the tinyproxy user" purge_deletes_user
+check "apt-get install --reinstall ./tinyproxy-rs_${VERSION}_amd64.deb" \
+  apt_in_root install --reinstall "/tmp/$(basename "$DEB")"
+check "reinstall: tinyproxy user back" has_user
+check "reinstall: /var/log/tinyproxy is tinyproxy's again" \
+  [ "$(stat_in_root '%U:%G %a' /var/log/tinyproxy)" = "tinyproxy:tinyproxy 750" ]
+check "reinstall: changed tinyproxy.conf kept" [ "$(sha256sum < "$R$conf")" = "$conf_sum" ]
 
 # ------------------------------------------------------ 4. and back again
 check "apt-get remove tinyproxy-rs" apt_in_root remove tinyproxy-rs
