@@ -8,6 +8,7 @@
 #   make image      container image with podman (localhost/tinyproxy-rs:dev)
 #   make deb        Debian package target/debian/tinyproxy-rs_VERSION_amd64.deb
 #   make test-deb   lintian, then the package tested in a Debian 12 root
+#                   (chroot, and booted with systemd under podman)
 
 CARGO    ?= cargo
 PREFIX   ?= /usr/local
@@ -71,9 +72,11 @@ test-image:
 	bash scripts/test-image.sh
 
 # Needs root: builds (once, cached in .cache/debian-root/) a Debian 12 root
-# with mmdebstrap and installs the package in it with chroot.
+# with mmdebstrap, installs the package in it with chroot, then again in
+# that root booted with systemd under podman.
 test-deb: deb
 	bash scripts/test-deb.sh
+	bash scripts/test-deb-systemd.sh
 
 lint: fmt-check clippy check-deploy
 

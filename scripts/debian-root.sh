@@ -6,9 +6,11 @@
 # already uses (read from /etc/apt/sources.list*), with the same suites
 # (bookworm, bookworm-updates, bookworm-security) so Debian's tinyproxy in it
 # is the one the host has.  It keeps its package lists, and the .debs of
-# Debian's tinyproxy and of procps (tinyproxy-rs needs its /bin/kill), with
-# what they depend on, are downloaded into its apt cache, so installing
-# (and re-installing) them in it later needs no network.
+# Debian's tinyproxy, of procps (tinyproxy-rs needs its /bin/kill), and of
+# systemd, systemd-sysv and curl (scripts/test-deb-systemd.sh boots the
+# root with systemd), with what they depend on, are downloaded into its apt
+# cache, so installing (and re-installing) them in it later needs no
+# network.
 #
 # The tarball is rebuilt only when the sources or mmdebstrap's arguments
 # change (their hash is stored beside the tarball).  Needs root
@@ -69,7 +71,7 @@ sources=$(
 # minbase: Priority required + apt.  The customize hook downloads (does not
 # install) those packages into the apt cache.
 # shellcheck disable=SC2016 # "$1" is for mmdebstrap's hook shell
-HOOK='chroot "$1" apt-get install --download-only -y -q tinyproxy procps'
+HOOK='chroot "$1" apt-get install --download-only -y -q tinyproxy procps systemd systemd-sysv curl'
 ARGS=(--mode=root --variant=minbase --quiet --skip=cleanup/apt/lists --skip=cleanup/apt/cache
   --customize-hook="$HOOK")
 

@@ -37,14 +37,11 @@ if [ -z "${TEST_DEB_IN_NS:-}" ]; then
   exec unshare --mount --propagation private -- "$BASH" "${BASH_SOURCE[0]}" "$@"
 fi
 
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-[[ "$TARGET" = /* ]] || TARGET="$ROOT/$TARGET"
-VERSION=$(awk '/^\[/ { pkg = ($0 == "[package]") }
-  pkg && $1 == "version" { gsub(/"/, "", $3); print $3; exit }' "$ROOT/Cargo.toml")
-DEB="${DEB:-$TARGET/debian/tinyproxy-rs_${VERSION}_amd64.deb}"
+# shellcheck source=scripts/deb-test-lib.sh
+. "$ROOT/scripts/deb-test-lib.sh"
+VERSION=$(cargo_version "$ROOT")
+DEB=$(deb_path "$ROOT")
 UNIT=lib/systemd/system/tinyproxy.service
-PASSED=0
-FAILED=0
 
 host_sum() { sha256sum /usr/bin/tinyproxy 2>/dev/null | cut -d' ' -f1 || true; }
 HOST_SUM_BEFORE=$(host_sum)
@@ -66,22 +63,6 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-
-ok() { echo "ok   $1"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL $1"; FAILED=$((FAILED + 1)); }
-# check NAME COMMAND...: one test line from a command's exit status.
-check() {
-  local name="$1"; shift
-  if "$@"; then ok "$name"; else fail "$name"; fi
-}
-# Waits (10 s at most) until COMMAND... succeeds.
-wait_for() {
-  for _ in $(seq 100); do
-    "$@" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 [ -f "$DEB" ] || { echo "test-deb: $DEB missing; run 'make deb'" >&2; exit 1; }
 echo "test-deb: $DEB"
@@ -296,5 +277,4 @@ if [ "$FAILED" != 0 ]; then
   echo "--- proxy output"; cat "$WORK/proxy.out"
   echo "--- log files"; tail -n 20 "$R"/var/log/tinyproxy/* 2>/dev/null || true
 fi
-echo "test-deb: $PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+summary test-deb
