@@ -31,8 +31,11 @@ IMAGE="localhost/tinyproxy-rs-debian-systemd:$(head -c 12 "$TAR.sha256")"
 CTR="tinyproxy-rs-deb-systemd-$$"
 PREP="$CTR-prep"
 cleanup() {
-  podman rm -f -t 0 "$CTR" "$PREP" >/dev/null 2>&1 || true
-  podman rmi "localhost/tinyproxy-rs-debian-root:$$" >/dev/null 2>&1 || true
+  local c
+  for c in "$CTR" "$PREP"; do
+    podman rm --ignore -f -t 0 "$c" >/dev/null 2>&1 || true
+  done
+  podman rmi --ignore "localhost/tinyproxy-rs-debian-root:$$" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -116,4 +119,7 @@ if [ "$FAILED" != 0 ]; then
   echo "--- journal"; in_ctr journalctl -u tinyproxy.service --no-pager | tail -n 30 || true
   echo "--- apt log"; tail -n 30 "$ROOT/.cache/test-deb-systemd.apt.log"
 fi
+# The container must be gone, not just asked to go.
+cleanup
+check "container removed" bash -c "! podman container exists '$CTR'"
 summary test-deb-systemd
