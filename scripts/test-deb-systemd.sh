@@ -110,6 +110,17 @@ exposure=$(in_ctr systemd-analyze security tinyproxy.service 2>/dev/null |
 echo "     systemd-analyze security (running unit): exposure $exposure"
 check "exposure <= 2.5" awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.5) }'
 
+# FLAGS from /etc/default/tinyproxy names another config.  (systemd does
+# not expand "-c $CONFIG" there, as Debian's file suggests: neither unit
+# could use that.)
+in_ctr sh -c "sed 's/^Port 8888\$/Port 8899/' $conf > /etc/tinyproxy/other.conf &&
+  chgrp tinyproxy /etc/tinyproxy/other.conf && chmod 0640 /etc/tinyproxy/other.conf &&
+  echo 'FLAGS=\"-c /etc/tinyproxy/other.conf\"' >> /etc/default/tinyproxy"
+check "systemctl restart with FLAGS in /etc/default/tinyproxy" in_ctr systemctl restart tinyproxy.service
+on_8899() { in_ctr curl -s --max-time 10 -x http://127.0.0.1:8899 http://tinyproxy.stats/ | grep -q statistics; }
+check "FLAGS -c picked the other config (port 8899)" wait_for on_8899
+in_ctr sed -i '/^FLAGS=/d' /etc/default/tinyproxy
+
 check "systemctl stop" in_ctr systemctl stop tinyproxy.service
 check "stop removed the pid file" bash -c "! podman exec '$CTR' test -e /run/tinyproxy/tinyproxy.pid"
 check "systemctl start" in_ctr systemctl start tinyproxy.service

@@ -142,10 +142,7 @@ sed -i -e "s/^Port 8888$/Port $PORT/" -e '1i # changed by the admin' "$R$conf"
 printf 'Listen 127.0.0.1\n' >> "$R$conf"
 in_root chown root:tinyproxy "$conf"
 chmod 0640 "$R$conf"
-cat >> "$R/etc/default/tinyproxy" <<EOF
-CONFIG="$conf"
-FLAGS="-c \$CONFIG"
-EOF
+echo "FLAGS=\"-c $conf\"" >> "$R/etc/default/tinyproxy"
 conf_sum=$(sha256sum < "$R$conf")
 default_sum=$(sha256sum < "$R/etc/default/tinyproxy")
 
