@@ -66,6 +66,8 @@ trap cleanup EXIT
 
 [ -f "$DEB" ] || { echo "test-deb: $DEB missing; run 'make deb'" >&2; exit 1; }
 echo "test-deb: $DEB"
+mkdir -p "$ROOT/.cache"
+WORK=$(mktemp -d "$ROOT/.cache/test-deb.XXXXXX")
 
 # ------------------------------------------------------------ 1. lint
 lint() {
@@ -77,7 +79,8 @@ lint() {
 check "lintian: no error or warning" lint
 
 # The unit as packaged, with ExecStart pointing at the packaged binary.
-unit_dir=$(mktemp -d)
+unit_dir="$WORK/unit"
+mkdir "$unit_dir"
 dpkg-deb -x "$DEB" "$unit_dir/pkg"
 sed "s|/usr/bin/tinyproxy|$unit_dir/pkg/usr/bin/tinyproxy|g" "$unit_dir/pkg/$UNIT" \
   > "$unit_dir/tinyproxy.service"
@@ -93,12 +96,8 @@ exposure=$(systemd-analyze security --offline=true "$unit_dir/tinyproxy.service"
 echo "     systemd-analyze security: exposure $exposure"
 check "systemd-analyze security: exposure <= 2.5" \
   awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.5) }'
-rm -rf "$unit_dir"
-
 # ---------------------------------------------------- 2. replace Debian's
 TAR=$(bash "$ROOT/scripts/debian-root.sh")
-mkdir -p "$ROOT/.cache"
-WORK=$(mktemp -d "$ROOT/.cache/test-deb.XXXXXX")
 R="$WORK/root"
 mkdir "$R"
 tar -C "$R" -xf "$TAR"
