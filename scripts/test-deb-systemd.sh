@@ -18,6 +18,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+[ "$(id -u)" = 0 ] || { echo "test-deb-systemd: needs root (chroot, mmdebstrap, podman)" >&2; exit 1; }
 # shellcheck source=scripts/deb-test-lib.sh
 . "$ROOT/scripts/deb-test-lib.sh"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/deploy/containers.conf}"

@@ -31,6 +31,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+[ "$(id -u)" = 0 ] || { echo "test-deb: needs root (chroot, mmdebstrap, podman)" >&2; exit 1; }
 # Everything runs in a private mount namespace (see above).
 if [ -z "${TEST_DEB_IN_NS:-}" ]; then
   export TEST_DEB_IN_NS=1
