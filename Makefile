@@ -3,11 +3,14 @@
 #   make run        build and run the proxy in the foreground (conf/tinyproxy.conf)
 #   make test       everything CI runs: deps, fmt, clippy, cargo test,
 #                   deploy and release checks, image test, kube play of
-#                   README's walk-through
+#                   README's walk-through, Debian package test
 #   make lint       fmt --check, clippy, deploy and release checks
 #                   (actionlint, shellcheck, kustomize output validated)
 #   make install    release build installed under $(DESTDIR)$(PREFIX)
 #   make image      container image with podman (localhost/tinyproxy-rs:dev)
+#   make deb        Debian package target/debian/tinyproxy-rs_VERSION_amd64.deb
+#   make test-deb   lintian, then the package tested in a Debian 12 root
+#                   (chroot, and booted with systemd under podman)
 
 CARGO    ?= cargo
 PREFIX   ?= /usr/local
@@ -35,7 +38,7 @@ export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 
 .PHONY: all build release run test deps fmt-check clippy cargo-test lint \
 	check-deploy test-image image install install-files install-systemd \
-	uninstall clean
+	uninstall clean deb test-deb
 
 all: build
 
@@ -49,7 +52,7 @@ run:
 	$(CARGO) run -- -d -c conf/tinyproxy.conf
 
 # ---------------------------------------------------------------- tests
-test: deps fmt-check clippy cargo-test check-deploy test-image
+test: deps fmt-check clippy cargo-test check-deploy test-image test-deb
 
 deps:
 	bash scripts/install-test-deps.sh
@@ -74,10 +77,21 @@ test-image:
 	bash scripts/test-image.sh
 	if [ "$(IMAGE_E2E)" = 1 ]; then bash scripts/build-image.sh && bash scripts/test-kube-play.sh; fi
 
+# Needs root: builds (once, cached in .cache/debian-root/) a Debian 12 root
+# with mmdebstrap, installs the package in it with chroot, then again in
+# that root booted with systemd under podman.
+test-deb: deb
+	bash scripts/test-deb.sh
+	bash scripts/test-deb-systemd.sh
+
 lint: fmt-check clippy check-deploy
 
 image:
 	bash scripts/build-image.sh
+
+# The Debian package of the release binary (version from Cargo.toml).
+deb: release
+	bash scripts/build-deb.sh
 
 # -------------------------------------------------------------- install
 install: release install-files

@@ -13,6 +13,9 @@
 #   packaging checks: man-db, groff-base and mandoc (man page lint),
 #     systemd (systemd-analyze verify), shellcheck, python3-venv;
 #   apache2-utils: ab, an HTTP/1.0 keep-alive client (hostile_wire_keepalive);
+#   the Debian package and its test: dpkg-dev and debhelper (build),
+#     lintian, mmdebstrap (the Debian 12 root), util-linux (unshare,
+#     setpriv);
 #   the container image test: podman, buildah, runc and catatonit (podman
 #     builds its pod infra image from it, since no registry is reachable).
 # From PyPI, into a virtualenv (see scripts/deploy-tools.txt for the pinned
@@ -32,6 +35,7 @@ VENV="${VENV:-$ROOT/.cache/venv}"
 PKGS="tinyproxy curl microsocks dante-server openssl python3 procps iproute2 prometheus
   gcc make autoconf automake
   man-db groff-base mandoc systemd shellcheck python3-venv
+  dpkg-dev debhelper lintian mmdebstrap util-linux
   podman buildah runc catatonit apache2-utils"
 
 install_debian_packages() {

@@ -97,21 +97,39 @@ fn deployment_runs_the_image_with_watch_config() {
     );
 }
 
+/// The unit starts as root like Debian's (so User/Group, a 0640
+/// root:tinyproxy config and the PidFile work), honours FLAGS from
+/// /etc/default/tinyproxy, and reloads with --check then SIGUSR1.
 #[test]
-fn systemd_unit_runs_in_foreground_and_reloads_with_hup() {
+fn systemd_unit_runs_like_debians_with_flags_and_reloads_with_usr1() {
     let unit = read_repo_file("deploy/tinyproxy.service");
     let has = |line: &str| unit.lines().any(|l| l == line);
     assert!(has("Type=simple"));
+    assert!(has("EnvironmentFile=-/etc/default/tinyproxy"));
     assert!(has(
-        "ExecStart=/usr/bin/tinyproxy -d -c /etc/tinyproxy/tinyproxy.conf"
+        "ExecStart=/usr/bin/tinyproxy -d -c /etc/tinyproxy/tinyproxy.conf $FLAGS"
     ));
-    assert!(has("ExecReload=/bin/kill -HUP $MAINPID"));
+    let reloads: Vec<&str> = unit
+        .lines()
+        .filter(|l| l.starts_with("ExecReload="))
+        .collect();
+    assert_eq!(
+        reloads,
+        [
+            "ExecReload=/usr/bin/tinyproxy --check -c /etc/tinyproxy/tinyproxy.conf $FLAGS",
+            "ExecReload=+/bin/kill -USR1 $MAINPID"
+        ]
+    );
+    for absent in ["User=", "Group=", "DynamicUser=", "AmbientCapabilities="] {
+        assert!(!unit.lines().any(|l| l.starts_with(absent)), "{absent}");
+    }
     for hardening in [
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
+        "ReadWritePaths=-/var/log/tinyproxy -/run/tinyproxy",
         "ProtectHome=yes",
         "PrivateTmp=yes",
-        "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
+        "CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_SETUID CAP_SETGID",
     ] {
         assert!(has(hardening), "{hardening}");
     }
