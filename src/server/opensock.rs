@@ -145,7 +145,14 @@ async fn connect_one(
         remember_own_port(sock.local_addr()?);
     }
     match tokio::time::timeout(cfg.timeout, sock.connect(addr)).await {
-        Ok(r) => r,
+        Ok(Ok(s)) => {
+            // A request head and its body are separate writes: without
+            // this, Nagle holds the body until the server acknowledges
+            // the head (a delayed ACK: up to 40 ms).
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "Connection timed out",
