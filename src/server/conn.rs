@@ -19,7 +19,7 @@ pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
     let cfg = &*gen.config;
     let fd = stream.as_raw_fd();
     let _ = stream.set_nodelay(true);
-    let mut client = match Client::new(stream, peer, fd) {
+    let mut client = match Client::new(stream, peer, fd, cfg.timeout) {
         Ok(c) => c,
         Err(_) => return,
     };

@@ -99,8 +99,9 @@ async fn via_http_upstream(
         req.headers,
         cfg,
     );
-    let (rd, mut wr) = stream.into_split();
+    let (rd, wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
+    let mut wr = super::timed::TimedWrite::new(wr, cfg.timeout);
     if let Err(e) = wr.write_all(&head).await {
         log_msg!(
             Level::Info,
@@ -136,7 +137,7 @@ async fn via_http_upstream(
         return Next::Close;
     }
     let leftover = rd.buffer().to_vec();
-    match rd.into_inner().reunite(wr) {
+    match rd.into_inner().reunite(wr.into_inner()) {
         Ok(stream) => Next::Tunnel(ServerSide {
             stream,
             fd,
@@ -223,7 +224,8 @@ pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
         fd: server_fd,
         leftover,
     } = server;
-    let primed = async {
+    // Bytes already read on either side go first, bounded like any write.
+    let primed = tokio::time::timeout(cfg.timeout, async {
         if !pending_up.is_empty() {
             s.write_all(&pending_up).await?;
         }
@@ -231,8 +233,9 @@ pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
             c.write_all(&leftover).await?;
         }
         Ok::<(), std::io::Error>(())
-    }
-    .await;
+    })
+    .await
+    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
     drop((pending_up, leftover));
     if primed.is_ok() {
         if let Ok((TunnelEnd::IdleTimeout, _)) = tunnel::relay(&mut c, &mut s, cfg.timeout).await {

@@ -22,6 +22,7 @@ pub mod request;
 pub mod response;
 pub mod state;
 pub mod target;
+pub mod timed;
 pub mod watch;
 
 use crate::config::Config;
