@@ -5,7 +5,8 @@
 # From Debian's packages:
 #   peers the test suite talks to: the real tinyproxy (differential and
 #     upstream tests), curl, microsocks and dante (SOCKS5 upstreams),
-#     openssl (TLS server behind CONNECT), python3, procps, iproute2;
+#     openssl (TLS server behind CONNECT), python3, python3-urllib3 (a
+#     pooled keep-alive client), procps, iproute2;
 #   packaging checks: man-db, groff-base and mandoc (man page lint),
 #     systemd (systemd-analyze verify), shellcheck, python3-venv;
 #   the container image test: podman, buildah, runc and catatonit (podman
@@ -23,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.cache/venv}"
 
-PKGS="tinyproxy curl microsocks dante-server openssl python3 procps iproute2
+PKGS="tinyproxy curl microsocks dante-server openssl python3 python3-urllib3 procps iproute2
   man-db groff-base mandoc systemd shellcheck python3-venv
   podman buildah runc catatonit"
 
