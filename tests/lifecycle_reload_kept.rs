@@ -133,3 +133,22 @@ fn a_reload_to_a_connect_port_list_refuses_the_next_connect_on_a_kept_connection
     });
     refused(&answer, &seen, "403");
 }
+
+#[test]
+fn a_reload_to_an_upstream_routes_the_next_request_on_a_kept_connection() {
+    // The echo origin doubles as an HTTP upstream: it answers whatever
+    // request line it is sent.
+    let upstream = Origin::start();
+    let after = format!("Upstream http 127.0.0.1:{}", upstream.port);
+    let (answer, seen) = kept_across_reload("", &after, &|o| get(&o.url("/after")));
+    assert!(
+        seen.iter().all(|r| !r.contains("/after")),
+        "the request went direct: {seen:?}"
+    );
+    assert!(ok_from_origin(&answer), "{answer}");
+    let via_upstream = upstream.wait_requests(1);
+    assert!(
+        via_upstream[0].starts_with("GET http://127.0.0.1:") && via_upstream[0].contains("/after"),
+        "{via_upstream:?}"
+    );
+}
