@@ -40,22 +40,7 @@ pub async fn handle(
         Ok(c) => c,
         Err(_) => return,
     };
-    if cfg.bind_same {
-        log_msg!(
-            Level::Connect,
-            "Connect (file descriptor {}): {} at [{}]",
-            fd,
-            client.ip_text,
-            client.local.ip()
-        );
-    } else {
-        log_msg!(
-            Level::Connect,
-            "Connect (file descriptor {}): {}",
-            fd,
-            client.ip_text
-        );
-    }
+    log_connect(&client, cfg);
     let peer = SocketAddr::new(client.ip, peer.port());
     if super::opensock::is_own_connection(peer) {
         log_msg!(
@@ -82,6 +67,9 @@ pub async fn handle(
             if !Arc::ptr_eq(&now, &gen) {
                 gen = now;
                 client.wr.set_limit(gen.config.timeout);
+                if let Some(o) = client.origin.as_mut() {
+                    o.wr.set_limit(gen.config.timeout);
+                }
                 if !admitted(&mut client, &gen.config).await {
                     return;
                 }
@@ -103,6 +91,26 @@ pub async fn handle(
                 return;
             }
         }
+    }
+}
+
+/// tinyproxy's first line for a connection.
+fn log_connect(client: &Client, cfg: &Config) {
+    if cfg.bind_same {
+        log_msg!(
+            Level::Connect,
+            "Connect (file descriptor {}): {} at [{}]",
+            client.fd,
+            client.ip_text,
+            client.local.ip()
+        );
+    } else {
+        log_msg!(
+            Level::Connect,
+            "Connect (file descriptor {}): {}",
+            client.fd,
+            client.ip_text
+        );
     }
 }
 

@@ -230,6 +230,7 @@ async fn accept_loop(
         let Some(permit) = slots.admit().await else {
             return;
         };
+        slots.note_if_full();
         let (shared, slots) = (Arc::clone(&shared), Arc::clone(&slots));
         conns.spawn(async move {
             guard::run(stream, peer, shared, slots).await;

@@ -60,7 +60,9 @@ impl Slots {
         &self.limit
     }
 
-    /// tinyproxy's WARNING, once per episode, when no slot is free.
+    /// tinyproxy's WARNING, once per episode, when no slot is free. The
+    /// accept loop asks before it hands a connection to its task, so the
+    /// line comes before that connection's `Connect` line, as tinyproxy.
     pub fn note_if_full(&self) {
         if self.limit.available_permits() > 0 {
             self.saturated.store(false, Ordering::Relaxed);
@@ -82,7 +84,10 @@ impl Slots {
         }
         self.note_if_full();
         let _waiting = Waiting::new(self);
-        Arc::clone(&self.limit).acquire_owned().await.ok()
+        let permit = Arc::clone(&self.limit).acquire_owned().await.ok();
+        // A slot was freed: that saturation episode is over.
+        self.saturated.store(false, Ordering::Relaxed);
+        permit
     }
 
     /// Register a kept connection that is now idle between requests.
