@@ -246,3 +246,71 @@ fn a_tunnel_peer_that_stops_reading_frees_the_slot_at_timeout() {
     assert!(closed_by_proxy(&mut c), "the tunnel was never dropped");
     writer.join().expect("writer");
 }
+
+/// An origin that sends a response head and part of its body, then
+/// nothing while holding the connection open until `stop`.
+fn stalling_origin(stop: Arc<AtomicBool>) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut head = [0u8; 4096];
+                let _ = s.read(&mut head);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial...");
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::park_timeout(Duration::from_millis(100));
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn an_origin_that_stops_sending_mid_body_frees_the_slot_at_timeout() {
+    let stop = Arc::new(AtomicBool::new(false));
+    let port = stalling_origin(Arc::clone(&stop));
+    let small = Origin::start();
+    let p = Proxy::start("Timeout 2\nMaxClients 1");
+    let mut c = TcpStream::connect(p.addr()).expect("connect");
+    c.write_all(format!("GET http://127.0.0.1:{port}/stall HTTP/1.1\r\n\r\n").as_bytes())
+        .expect("send");
+    p.wait_log("Established connection to host");
+    let took = served(p.addr(), &small.url("/next"));
+    stop.store(true, Ordering::Relaxed);
+    assert!(
+        took.is_some(),
+        "not served behind a stalled origin:\n{}",
+        p.log_text()
+    );
+    assert!(
+        closed_by_proxy(&mut c),
+        "the stalled exchange was never dropped"
+    );
+}
+
+#[test]
+fn a_client_that_stops_sending_mid_body_frees_the_slot_at_timeout() {
+    let small = Origin::start();
+    let p = Proxy::start("Timeout 2\nMaxClients 1");
+    let mut c = TcpStream::connect(p.addr()).expect("connect");
+    let head = format!(
+        "POST {} HTTP/1.1\r\nContent-Length: 1000\r\n\r\nonly-a-little",
+        small.url("/upload")
+    );
+    c.write_all(head.as_bytes()).expect("send");
+    p.wait_log("Established connection to host");
+    let took = served(p.addr(), &small.url("/next"));
+    assert!(
+        took.is_some(),
+        "not served behind a stalled uploader:\n{}",
+        p.log_text()
+    );
+    assert!(
+        closed_by_proxy(&mut c),
+        "the stalled uploader was never dropped"
+    );
+}
