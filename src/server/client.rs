@@ -1,6 +1,7 @@
 //! The client side of one connection: its socket halves, identity for
 //! logs, and sending tinyproxy's error pages.
 
+use super::timed::TimedWrite;
 use crate::config::Config;
 use crate::http::request::RequestLine;
 use crate::pages::{self, ErrorKind, PageContext};
@@ -9,8 +10,6 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-
-use super::timed::TimedWrite;
 
 /// Read buffer for request heads and bodies; released when a tunnel starts.
 const READ_BUF: usize = 8 * 1024;

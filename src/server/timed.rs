@@ -19,7 +19,10 @@ use tokio::io::AsyncWrite;
 use tokio::time::{Instant, Sleep};
 
 /// A writer whose every stalled write, flush or shutdown fails after
-/// `limit` without progress.
+/// `limit` without progress. The stall is counted from the first `Pending`
+/// since the last progress: a write given up while stalled (its future
+/// dropped) and retried later still counts from then, which only ever
+/// cuts off a peer that was not reading anyway.
 pub struct TimedWrite<W> {
     inner: W,
     limit: Duration,
