@@ -5,7 +5,8 @@
 # From Debian's packages:
 #   peers the test suite talks to: the real tinyproxy (differential and
 #     upstream tests), curl, microsocks and dante (SOCKS5 upstreams),
-#     openssl (TLS server behind CONNECT), python3, procps, iproute2,
+#     openssl (TLS server behind CONNECT), python3, python3-urllib3 (a
+#     pooled keep-alive client), procps, iproute2,
 #     prometheus (scrapes the admin port; also gives promtool);
 #   gcc, make, autoconf and automake: scripts/reference-tinyproxy.sh builds
 #     the reference tinyproxy (upstream master, ../shared/reference) that
@@ -32,7 +33,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.cache/venv}"
 
-PKGS="tinyproxy curl microsocks dante-server openssl python3 procps iproute2 prometheus
+PKGS="tinyproxy curl microsocks dante-server openssl python3 python3-urllib3 procps iproute2 prometheus
   gcc make autoconf automake
   man-db groff-base mandoc systemd shellcheck python3-venv
   dpkg-dev debhelper lintian mmdebstrap util-linux

@@ -2,7 +2,7 @@
 //!
 //! Every directive tinyproxy 1.11 accepts has a typed home here; nothing is
 //! kept as a string map. A `Config` is built once per (re)load and shared as
-//! `Arc<Config>`: a connection keeps the one it started with.
+//! `Arc<Config>`: a request keeps the one in force when it arrived.
 
 use ipnet::IpNet;
 use std::net::IpAddr;

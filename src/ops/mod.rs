@@ -11,7 +11,7 @@ pub mod metrics;
 pub mod record;
 pub mod shutdown;
 
-pub use record::{conn_scope, next_request};
+pub use record::{conn_scope, request_boundary};
 
 use crate::cli::Options;
 use crate::log::Level;

@@ -8,7 +8,6 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
-use tokio::io::AsyncBufReadExt;
 
 /// Plain HTTP forwarding or a CONNECT tunnel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,20 +134,17 @@ fn finish(close: Option<&'static str>) {
 }
 
 /// The request boundary of a kept-alive connection: account the request
-/// just served, then wait for the next one. `false`: close the connection
-/// now, because a shutdown is draining connections or the client stayed
-/// idle for `idle`. Bytes a client already sent are never discarded
-/// while no shutdown is draining.
-pub async fn next_request<R: tokio::io::AsyncBufRead + Unpin>(rd: &mut R, idle: Duration) -> bool {
+/// just served. `false`: close the connection now, because a shutdown is
+/// draining connections. (Waiting for the next request, with the idle
+/// limit, the slot eviction and [`shutdown::closing`], is the connection
+/// loop's.)
+pub fn request_boundary() -> bool {
     if shutdown::is_closing() {
         finish(Some("shutdown"));
         return false;
     }
     finish(Some("keep-alive"));
-    tokio::select! {
-        r = tokio::time::timeout(idle, rd.fill_buf()) => r.is_ok(),
-        _ = shutdown::closing() => false,
-    }
+    true
 }
 
 /// A record for unit tests elsewhere in `ops`.

@@ -1,6 +1,7 @@
 //! The client side of one connection: its socket halves, identity for
 //! logs, and sending tinyproxy's error pages.
 
+use super::timed::TimedWrite;
 use crate::config::Config;
 use crate::http::request::RequestLine;
 use crate::pages::{self, ErrorKind, PageContext};
@@ -18,7 +19,9 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 /// One accepted client connection.
 pub struct Client {
     pub rd: BufReader<OwnedReadHalf>,
-    pub wr: OwnedWriteHalf,
+    /// Writes fail after `Timeout` without progress (a client that never
+    /// reads frees its slot, as with tinyproxy's SO_SNDTIMEO).
+    pub wr: TimedWrite<OwnedWriteHalf>,
     /// The socket's descriptor: tinyproxy's per-connection key in logs.
     pub fd: i32,
     /// Client address, IPv4-mapped IPv6 shown as IPv4.
@@ -43,14 +46,19 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 impl Client {
-    pub fn new(stream: TcpStream, peer: SocketAddr, fd: i32) -> std::io::Result<Client> {
+    pub fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        fd: i32,
+        timeout: Duration,
+    ) -> std::io::Result<Client> {
         let local = stream.local_addr()?;
         let local = SocketAddr::new(canonical(local.ip()), local.port());
         let ip = canonical(peer.ip());
         let (r, w) = stream.into_split();
         Ok(Client {
             rd: BufReader::with_capacity(READ_BUF, r),
-            wr: w,
+            wr: TimedWrite::new(w, timeout),
             fd,
             ip,
             ip_text: ip.to_string(),
@@ -68,7 +76,7 @@ impl Client {
         let stream = self
             .rd
             .into_inner()
-            .reunite(self.wr)
+            .reunite(self.wr.into_inner())
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         Ok((stream, leftover))
     }

@@ -1,44 +1,46 @@
 //! One client connection from accept to close: loop check and ACL before
 //! anything is read (as tinyproxy), then requests one after another while
 //! the client keeps the connection alive, or a tunnel.
+//!
+//! Each request is judged by the configuration in force when it arrives:
+//! after a reload, the next request on a kept connection meets the new
+//! Allow/Deny, Filter, BasicAuth, ConnectPort and Upstream rules, as every
+//! request does in tinyproxy (one request per connection).
 
 use super::client::{Client, ErrorInfo};
+use super::guard::Trace;
 use super::request::{serve_one, Next};
-use super::state::Generation;
+use super::slots::Slots;
+use super::state::Shared;
+use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind};
+use futures_util::FutureExt;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
+use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpStream;
 
-/// Serve one accepted connection with the generation it started with.
-pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
+/// Serve one accepted connection.
+pub async fn handle(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    slots: Arc<Slots>,
+    trace: Arc<Trace>,
+) {
     let _open = pages::stats().open_guard();
-    let cfg = &*gen.config;
+    let mut gen = shared.current();
+    let cfg = &*Arc::clone(&gen.config);
     let fd = stream.as_raw_fd();
     let _ = stream.set_nodelay(true);
-    let mut client = match Client::new(stream, peer, fd) {
+    let mut client = match Client::new(stream, peer, fd, cfg.timeout) {
         Ok(c) => c,
         Err(_) => return,
     };
-    if cfg.bind_same {
-        log_msg!(
-            Level::Connect,
-            "Connect (file descriptor {}): {} at [{}]",
-            fd,
-            client.ip_text,
-            client.local.ip()
-        );
-    } else {
-        log_msg!(
-            Level::Connect,
-            "Connect (file descriptor {}): {}",
-            fd,
-            client.ip_text
-        );
-    }
+    log_connect(&client, cfg);
     let peer = SocketAddr::new(client.ip, peer.port());
     if super::opensock::is_own_connection(peer) {
         log_msg!(
@@ -53,25 +55,34 @@ pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
             .await;
         return;
     }
-    if !crate::acl::allowed(&cfg.acl, client.ip).await {
-        log_msg!(
-            Level::Notice,
-            "Unauthorized connection from \"{}\".",
-            client.ip_text
-        );
-        pages::stats().inc_denied();
-        client.drain_request(cfg.timeout, true).await;
-        client
-            .send_error(cfg, ErrorKind::AccessDenied, ErrorInfo::default())
-            .await;
+    if !admitted(&mut client, cfg).await {
         return;
     }
     loop {
+        if !wait_for_request(&mut client, &gen.config, &slots).await {
+            return;
+        }
+        if client.served > 0 {
+            let now = shared.current();
+            if !Arc::ptr_eq(&now, &gen) {
+                gen = now;
+                client.wr.set_limit(gen.config.timeout);
+                if let Some(o) = client.origin.as_mut() {
+                    o.wr.set_limit(gen.config.timeout);
+                }
+                if !admitted(&mut client, &gen.config).await {
+                    return;
+                }
+            }
+        }
+        trace.note(client.rd.buffer());
+        #[cfg(feature = "test-panic")]
+        test_panic(&mut client).await;
         match serve_one(&mut client, &gen).await {
             Next::KeepAlive => {
                 client.served += 1;
                 // ops hook: account the request; close when draining.
-                if !crate::ops::next_request(&mut client.rd, cfg.timeout).await {
+                if !crate::ops::request_boundary() {
                     return;
                 }
             }
@@ -82,9 +93,111 @@ pub async fn handle(stream: TcpStream, peer: SocketAddr, gen: Arc<Generation>) {
                 return;
             }
             Next::Tunnel(server) => {
-                super::connect::run_tunnel(client, server, cfg).await;
+                super::connect::run_tunnel(client, server, &gen.config).await;
                 return;
             }
         }
+    }
+}
+
+/// tinyproxy's first line for a connection.
+fn log_connect(client: &Client, cfg: &Config) {
+    if cfg.bind_same {
+        log_msg!(
+            Level::Connect,
+            "Connect (file descriptor {}): {} at [{}]",
+            client.fd,
+            client.ip_text,
+            client.local.ip()
+        );
+    } else {
+        log_msg!(
+            Level::Connect,
+            "Connect (file descriptor {}): {}",
+            client.fd,
+            client.ip_text
+        );
+    }
+}
+
+/// The ACL check (tinyproxy's, before the request is read); a refused
+/// client gets the 403 page and `false`.
+async fn admitted(client: &mut Client, cfg: &Config) -> bool {
+    if crate::acl::allowed(&cfg.acl, client.ip).await {
+        return true;
+    }
+    log_msg!(
+        Level::Notice,
+        "Unauthorized connection from \"{}\".",
+        client.ip_text
+    );
+    pages::stats().inc_denied();
+    client.drain_request(cfg.timeout, true).await;
+    client
+        .send_error(cfg, ErrorKind::AccessDenied, ErrorInfo::default())
+        .await;
+    false
+}
+
+/// Wait for the next request to start. `false` (close) after `Timeout`,
+/// or, between two requests on a kept connection, when a new client needs
+/// this connection's slot (see [`Slots`]).
+async fn wait_for_request(client: &mut Client, cfg: &Config, slots: &Arc<Slots>) -> bool {
+    if !client.rd.buffer().is_empty() {
+        return true;
+    }
+    // Already sent, or closed: nothing to wait for.
+    if client.rd.fill_buf().now_or_never().is_some() {
+        return true;
+    }
+    if client.served == 0 {
+        // A new connection is never closed for another: it was admitted
+        // to send a request.
+        if tokio::time::timeout(cfg.timeout, client.rd.fill_buf())
+            .await
+            .is_err()
+        {
+            log_msg!(
+                Level::Error,
+                "read_request_line: Client (file descriptor: {}) closed socket before read.",
+                client.fd
+            );
+            return false;
+        }
+        return true;
+    }
+    let Some(idle) = slots.idle() else {
+        return closing_idle(client);
+    };
+    tokio::select! {
+        biased;
+        _ = client.rd.fill_buf() => true,
+        _ = idle.evicted() => closing_idle(client),
+        // A shutdown closes connections idle at a request boundary at once.
+        _ = crate::ops::shutdown::closing() => false,
+        _ = tokio::time::sleep(cfg.timeout) => false,
+    }
+}
+
+fn closing_idle(client: &Client) -> bool {
+    log_msg!(
+        Level::Info,
+        "Closing idle kept connection (file descriptor {}): a new client needs its slot",
+        client.fd
+    );
+    false
+}
+
+/// Test builds only: a magic request panics, to prove a panic loses one
+/// connection and nothing else.
+#[cfg(feature = "test-panic")]
+async fn test_panic(client: &mut Client) {
+    if client
+        .rd
+        .fill_buf()
+        .await
+        .is_ok_and(|b| b.windows(11).any(|w| w == b"panic.test/"))
+    {
+        panic!("test-panic: injected panic");
     }
 }

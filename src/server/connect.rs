@@ -100,8 +100,9 @@ async fn via_http_upstream(
         req.headers,
         cfg,
     );
-    let (rd, mut wr) = stream.into_split();
+    let (rd, wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
+    let mut wr = super::timed::TimedWrite::new(wr, cfg.timeout);
     if let Err(e) = wr.write_all(&head).await {
         log_msg!(
             Level::Info,
@@ -146,7 +147,7 @@ async fn via_http_upstream(
         return Next::Close;
     }
     let leftover = rd.buffer().to_vec();
-    match rd.into_inner().reunite(wr) {
+    match rd.into_inner().reunite(wr.into_inner()) {
         Ok(stream) => Next::Tunnel(ServerSide {
             stream,
             fd,
@@ -233,7 +234,8 @@ pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
         fd: server_fd,
         leftover,
     } = server;
-    let primed = async {
+    // Bytes already read on either side go first, bounded like any write.
+    let primed = tokio::time::timeout(cfg.timeout, async {
         if !pending_up.is_empty() {
             s.write_all(&pending_up).await?;
         }
@@ -241,8 +243,9 @@ pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
             c.write_all(&leftover).await?;
         }
         Ok::<(), std::io::Error>(())
-    }
-    .await;
+    })
+    .await
+    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
     crate::ops::hooks::tunnel_primed(pending_up.len(), leftover.len()); // ops hook
     drop((pending_up, leftover));
     if primed.is_ok() {

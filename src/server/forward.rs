@@ -223,7 +223,7 @@ async fn open<'a>(
 ) -> Option<(OriginConn, Option<&'a crate::config::UpstreamProxy>)> {
     match outbound::open(client, cfg, target, route).await {
         Ok(o) => Some((
-            OriginConn::new(&target.host, target.port, o.stream, o.fd),
+            OriginConn::new(&target.host, target.port, o.stream, o.fd, cfg.timeout),
             o.http_proxy,
         )),
         Err(e) => {

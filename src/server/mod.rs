@@ -1,6 +1,8 @@
 //! The accept loops, shaped like mini-redis's `server::run(listener,
-//! shutdown)`: one task per connection, `MaxClients` as a semaphore,
-//! accept errors (EMFILE) backed off instead of ending the loop.
+//! shutdown)`: one task per connection, `MaxClients` as slots taken by
+//! accepted connections (see [`slots`]), accept errors (EMFILE) backed off
+//! instead of ending the loop. A panic in a connection's task loses that
+//! connection only (see [`guard`]).
 //!
 //! Unlike tinyproxy, a reload that changes `Port`/`Listen` re-binds: new
 //! sockets are bound before the old ones close, and connections already
@@ -11,6 +13,7 @@ pub mod conn;
 pub mod connect;
 pub mod daemon;
 pub mod forward;
+pub mod guard;
 pub mod lifecycle;
 pub mod listen;
 pub mod opensock;
@@ -20,17 +23,19 @@ pub mod privs;
 pub mod reload;
 pub mod request;
 pub mod response;
+pub mod slots;
 pub mod state;
 pub mod target;
+pub mod timed;
 pub mod watch;
 
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
+use slots::Slots;
 use state::Shared;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -44,9 +49,8 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// The running accept loops and the connection limit they share.
 pub struct Server {
     shared: Arc<Shared>,
-    limit: Arc<Semaphore>,
+    slots: Arc<Slots>,
     max: usize,
-    saturated: Arc<AtomicBool>,
     loops: HashMap<SocketAddr, JoinHandle<()>>,
     /// Every connection task, so the drain can count and await them.
     conns: TaskTracker,
@@ -58,9 +62,8 @@ impl Server {
         let max = max.min(Semaphore::MAX_PERMITS);
         Server {
             shared,
-            limit: Arc::new(Semaphore::new(max)),
+            slots: Arc::new(Slots::new(max)),
             max,
-            saturated: Arc::new(AtomicBool::new(false)),
             loops: HashMap::new(),
             conns: TaskTracker::new(),
         }
@@ -72,8 +75,7 @@ impl Server {
         let task = tokio::spawn(accept_loop(
             l,
             Arc::clone(&self.shared),
-            Arc::clone(&self.limit),
-            Arc::clone(&self.saturated),
+            Arc::clone(&self.slots),
             self.conns.clone(),
         ));
         if let Some(old) = self.loops.insert(addr, task) {
@@ -165,11 +167,11 @@ impl Server {
     fn resize(&mut self, new_max: usize) {
         let new_max = new_max.min(Semaphore::MAX_PERMITS);
         if new_max > self.max {
-            self.limit.add_permits(new_max - self.max);
+            self.slots.limit().add_permits(new_max - self.max);
         } else if new_max < self.max {
             // Permits held by live connections are taken back as they end.
             let shrink = self.max - new_max;
-            let limit = Arc::clone(&self.limit);
+            let limit = Arc::clone(self.slots.limit());
             tokio::spawn(async move {
                 if let Ok(p) = limit.acquire_many(shrink as u32).await {
                     p.forget();
@@ -207,31 +209,16 @@ async fn close(task: JoinHandle<()>) {
     let _ = task.await;
 }
 
+/// Accept, then take a slot for the accepted connection (waiting for one
+/// when all are taken), then hand it to its own task.
 async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
-    limit: Arc<Semaphore>,
-    saturated: Arc<AtomicBool>,
+    slots: Arc<Slots>,
     conns: TaskTracker,
 ) {
     loop {
-        let permit = match Arc::clone(&limit).try_acquire_owned() {
-            Ok(p) => p,
-            Err(_) => {
-                crate::ops::hooks::max_clients_reached(); // ops hook
-                if !saturated.swap(true, Ordering::Relaxed) {
-                    log_msg!(
-                        Level::Warning,
-                        "Maximum number of connections reached. Refusing new connections."
-                    );
-                }
-                match Arc::clone(&limit).acquire_owned().await {
-                    Ok(p) => p,
-                    Err(_) => return,
-                }
-            }
-        };
-        saturated.store(false, Ordering::Relaxed);
+        slots.note_if_full();
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
             Err(e) => {
@@ -240,9 +227,13 @@ async fn accept_loop(
                 continue;
             }
         };
-        let gen = shared.current();
+        let Some(permit) = slots.admit().await else {
+            return;
+        };
+        slots.note_if_full();
+        let (shared, slots) = (Arc::clone(&shared), Arc::clone(&slots));
         conns.spawn(async move {
-            crate::ops::conn_scope(peer, conn::handle(stream, peer, gen)).await; // ops hook
+            crate::ops::conn_scope(peer, guard::run(stream, peer, shared, slots)).await; // ops hook
             drop(permit);
         });
     }

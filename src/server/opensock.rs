@@ -202,21 +202,23 @@ fn loop_table() -> &'static Mutex<HashMap<SocketAddr, Instant>> {
     TABLE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// The table, even after a panic elsewhere poisoned its lock: loop
+/// detection must not switch itself off (a panic loses one connection).
+fn loop_entries() -> std::sync::MutexGuard<'static, HashMap<SocketAddr, Instant>> {
+    loop_table().lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn remember_own_port(local: SocketAddr) {
-    if let Ok(mut t) = loop_table().lock() {
-        let now = Instant::now();
-        t.retain(|_, at| now.duration_since(*at) < LOOP_MEMORY);
-        t.insert(local, now);
-    }
+    let mut t = loop_entries();
+    let now = Instant::now();
+    t.retain(|_, at| now.duration_since(*at) < LOOP_MEMORY);
+    t.insert(local, now);
 }
 
 /// Whether `peer` is one of our own recent outgoing connections. A
 /// source recorded before connecting has no address yet: the port decides.
 pub fn is_own_connection(peer: SocketAddr) -> bool {
-    let Ok(t) = loop_table().lock() else {
-        return false;
-    };
-    t.iter().any(|(src, at)| {
+    loop_entries().iter().any(|(src, at)| {
         src.port() == peer.port()
             && (src.ip().is_unspecified() || src.ip() == peer.ip())
             && at.elapsed() < LOOP_MEMORY

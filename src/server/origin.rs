@@ -8,11 +8,13 @@
 //! out so the origin may keep the connection, which this client
 //! connection alone then reuses. Nothing is shared between clients.
 
+use super::timed::TimedWrite;
 use crate::http::forward::StatusLine;
 use crate::http::framing::Framing;
 use crate::http::headers::{has_token, Headers};
 use crate::http::request::Version;
 use std::io::ErrorKind;
+use std::time::Duration;
 use tokio::io::BufReader;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -25,18 +27,20 @@ pub struct OriginConn {
     host: String,
     port: u16,
     pub rd: BufReader<OwnedReadHalf>,
-    pub wr: OwnedWriteHalf,
+    /// Writes fail after `Timeout` without progress (an origin that stops
+    /// reading a request body).
+    pub wr: TimedWrite<OwnedWriteHalf>,
     pub fd: i32,
 }
 
 impl OriginConn {
-    pub fn new(host: &str, port: u16, stream: TcpStream, fd: i32) -> OriginConn {
+    pub fn new(host: &str, port: u16, stream: TcpStream, fd: i32, timeout: Duration) -> OriginConn {
         let (r, w) = stream.into_split();
         OriginConn {
             host: host.to_ascii_lowercase(),
             port,
             rd: BufReader::with_capacity(ORIGIN_BUF, r),
-            wr: w,
+            wr: TimedWrite::new(w, timeout),
             fd,
         }
     }

@@ -1,9 +1,10 @@
 //! What every connection shares: the current configuration generation.
 //!
 //! A generation (config + the filter loaded for it) is immutable. Reload
-//! builds a new one and swaps the `Arc`; a connection keeps the generation
-//! it started with until it ends, so a reload never changes the rules in
-//! the middle of a request or tunnel.
+//! builds a new one and swaps the `Arc`; each request takes the generation
+//! in force when it arrives and keeps it to its end, so a reload never
+//! changes the rules in the middle of a request or tunnel, and the next
+//! request on a kept connection meets the new rules.
 
 use crate::config::Config;
 use crate::filter::Filter;
@@ -27,7 +28,7 @@ impl Shared {
         }
     }
 
-    /// The generation new connections use.
+    /// The generation new requests use.
     pub fn current(&self) -> Arc<Generation> {
         match self.current.read() {
             Ok(g) => Arc::clone(&g),
@@ -35,7 +36,7 @@ impl Shared {
         }
     }
 
-    /// Make `gen` the generation for every connection accepted from now on.
+    /// Make `gen` the generation for every request from now on.
     pub fn replace(&self, gen: Generation) {
         let new = Arc::new(gen);
         match self.current.write() {

@@ -51,9 +51,57 @@ pub struct Moved {
     pub server_to_client: u64,
 }
 
+/// When bytes last moved either way, for the idle watchdog.
+pub struct Clock {
+    start: Instant,
+    /// Milliseconds after `start`.
+    last: AtomicU64,
+    /// The longest a write may wait for its receiver (`Timeout`).
+    idle: Duration,
+}
+
+impl Clock {
+    fn new(idle: Duration) -> Clock {
+        Clock {
+            start: Instant::now(),
+            last: AtomicU64::new(0),
+            idle,
+        }
+    }
+
+    /// Note that bytes moved now.
+    pub fn touch(&self) {
+        let ms = self.start.elapsed().as_millis() as u64;
+        self.last.store(ms, Ordering::Relaxed);
+    }
+
+    fn last_seen(&self) -> Instant {
+        self.start + Duration::from_millis(self.last.load(Ordering::Relaxed))
+    }
+
+    /// A deadline for a write that has just started to wait.
+    pub fn write_deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now() + self.idle
+    }
+}
+
+/// Wait until `dst` can take bytes, failing with `TimedOut` at `deadline`:
+/// a receiver that stops reading ends the tunnel at `Timeout` even while
+/// the other direction is busy (tinyproxy's SO_SNDTIMEO).
+pub async fn writable_by(dst: &TcpStream, deadline: tokio::time::Instant) -> io::Result<()> {
+    match tokio::time::timeout_at(deadline, dst.writable()).await {
+        Ok(r) => r,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "tunnel peer stopped reading for Timeout",
+        )),
+    }
+}
+
 /// Relay bytes between `a` (client) and `b` (server) until both sides have
 /// closed, an I/O error, or `idle` passes without traffic either way.
 /// A half-close is passed on as a shutdown of the other side's write half.
+/// A write that waits `idle` for its receiver is an error.
 ///
 /// The two directions run concurrently in this one task: a direction
 /// waiting for its receiver to drain never stops the other one (a single
@@ -64,16 +112,14 @@ pub async fn relay(
     idle: Duration,
 ) -> io::Result<(TunnelEnd, Moved)> {
     let (a, b) = (&*a, &*b);
-    let start = Instant::now();
-    let last = AtomicU64::new(0);
-    let up = direction(a, b, start, &last);
-    let down = direction(b, a, start, &last);
+    let clock = Clock::new(idle);
+    let up = direction(a, b, &clock);
+    let down = direction(b, a, &clock);
     let watchdog = async {
         loop {
-            let seen = start + Duration::from_millis(last.load(Ordering::Relaxed));
+            let seen = clock.last_seen();
             tokio::time::sleep_until((seen + idle).into()).await;
-            let now_seen = start + Duration::from_millis(last.load(Ordering::Relaxed));
-            if now_seen == seen {
+            if clock.last_seen() == seen {
                 return;
             }
         }
@@ -89,21 +135,16 @@ pub async fn relay(
 
 /// One direction: wait for `src`, move what it has to `dst`, note the
 /// time; at end of stream shut `dst`'s write side and finish.
-async fn direction(
-    src: &TcpStream,
-    dst: &TcpStream,
-    start: Instant,
-    last: &AtomicU64,
-) -> io::Result<u64> {
+async fn direction(src: &TcpStream, dst: &TcpStream, clock: &Clock) -> io::Result<u64> {
     let mut count = 0u64;
     loop {
         src.readable().await?;
         let more = if splice::available() {
-            splice::pump(src, dst, &mut count, BURST).await?
+            splice::pump(src, dst, &mut count, BURST, clock).await?
         } else {
-            pump(src, dst, &mut count).await?
+            pump(src, dst, &mut count, clock).await?
         };
-        last.store(start.elapsed().as_millis() as u64, Ordering::Relaxed);
+        clock.touch();
         if !more {
             let _ = socket2::SockRef::from(dst).shutdown(std::net::Shutdown::Write);
             return Ok(count);
@@ -113,9 +154,14 @@ async fn direction(
 
 /// Move what `src` has ready to `dst` through a borrowed buffer.
 /// `Ok(false)` at end of stream.
-async fn pump(src: &TcpStream, dst: &TcpStream, count: &mut u64) -> io::Result<bool> {
+async fn pump(
+    src: &TcpStream,
+    dst: &TcpStream,
+    count: &mut u64,
+    clock: &Clock,
+) -> io::Result<bool> {
     let mut buf = take_buffer();
-    let result = pump_with(src, dst, count, &mut buf).await;
+    let result = pump_with(src, dst, count, &mut buf, clock).await;
     give_back(buf);
     result
 }
@@ -125,6 +171,7 @@ async fn pump_with(
     dst: &TcpStream,
     count: &mut u64,
     buf: &mut [u8],
+    clock: &Clock,
 ) -> io::Result<bool> {
     for _ in 0..BURST {
         let n = match src.try_read(buf) {
@@ -134,10 +181,15 @@ async fn pump_with(
             Err(e) => return Err(e),
         };
         let mut sent = 0;
+        let mut deadline = clock.write_deadline();
         while sent < n {
-            dst.writable().await?;
+            writable_by(dst, deadline).await?;
             match dst.try_write(&buf[sent..n]) {
-                Ok(m) => sent += m,
+                Ok(m) => {
+                    sent += m;
+                    clock.touch();
+                    deadline = clock.write_deadline();
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e),
             }

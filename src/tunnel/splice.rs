@@ -97,6 +97,7 @@ pub async fn pump(
     dst: &TcpStream,
     count: &mut u64,
     burst: usize,
+    clock: &super::Clock,
 ) -> io::Result<bool> {
     let pipe = Pipe::take()?;
     for _ in 0..burst {
@@ -112,13 +113,18 @@ pub async fn pump(
             Err(e) => return Err(e),
         };
         let mut left = n;
+        let mut deadline = clock.write_deadline();
         while left > 0 {
-            dst.writable().await?;
+            super::writable_by(dst, deadline).await?;
             match dst.try_io(Interest::WRITABLE, || {
                 splice(pipe.r.as_raw_fd(), dst.as_raw_fd(), left)
             }) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(m) => left -= m,
+                Ok(m) => {
+                    left -= m;
+                    clock.touch();
+                    deadline = clock.write_deadline();
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e),
             }

@@ -43,12 +43,21 @@ impl Proxy {
     }
 
     pub fn start_bin(bin: &str, body: &str) -> Proxy {
+        Proxy::start_listening(bin, "Listen 127.0.0.1\n", body)
+    }
+
+    /// Our binary with no `Listen` line: the IPv4 and IPv6 wildcards.
+    pub fn start_wildcard(body: &str) -> Proxy {
+        Proxy::start_listening(env!("CARGO_BIN_EXE_tinyproxy"), "", body)
+    }
+
+    fn start_listening(bin: &str, listen: &str, body: &str) -> Proxy {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let log = dir.path().join("proxy.log");
         let conf = dir.path().join("tinyproxy.conf");
         let text = format!(
-            "Port {port}\nListen 127.0.0.1\nLogFile \"{}\"\nLogLevel Info\n{body}\n",
+            "Port {port}\n{listen}LogFile \"{}\"\nLogLevel Info\n{body}\n",
             log.display()
         );
         std::fs::write(&conf, text).expect("write conf");

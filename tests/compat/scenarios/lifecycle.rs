@@ -51,6 +51,12 @@ pub fn scenarios() -> Vec<Scenario> {
         same("life_loglevel_notice_filters", loglevel_notice),
         differs("life_pidfile", "drain-log", sigterm_lift, pidfile),
         same("life_maxclients_backlog", maxclients),
+        differs(
+            "life_maxclients_kept_idle",
+            "idle-keepalive-slots",
+            kept_idle_lift,
+            maxclients_kept_idle,
+        ),
     ]
 }
 
@@ -269,4 +275,57 @@ fn maxclients(c: &mut Ctx) {
     second.read_response();
     second.finish();
     c.record(&second);
+}
+
+/// MaxClients 1 and a client that keeps its connection: tinyproxy closes
+/// it after the response; we keep it until the second client needs the
+/// slot, then close it. Both clients are served either way.
+fn maxclients_kept_idle(c: &mut Ctx) {
+    c.origin();
+    c.start("MaxClients 1\nTimeout 5");
+    let get = |path: &str| {
+        c.expand(&format!(
+            "GET http://127.0.0.1:{{ORIGIN}}/{path} HTTP/1.1\r\nHost: 127.0.0.1:{{ORIGIN}}\r\n\r\n"
+        ))
+    };
+    let (first_req, second_req) = (get("first"), get("second"));
+    let mut first = c.conn(None);
+    first.send(first_req.as_bytes());
+    first.read_response();
+    c.wait_log("Closed connection between");
+    c.settle_for(std::time::Duration::from_millis(150));
+    let mut second = c.conn(None);
+    second.send(second_req.as_bytes());
+    second.read_response();
+    second.finish();
+    first.finish();
+    c.record(&first);
+    c.record(&second);
+}
+
+/// idle-keepalive-slots: our INFO line for the kept connection closed
+/// for the second client. tinyproxy logs each WARNING (accept loop) and
+/// `Connect` (connection thread) from two threads, in either order under
+/// load; we log the WARNING before handing the connection over. So the
+/// WARNINGs are put right before each `Connect`, and our INFO line before
+/// the second one.
+fn kept_idle_lift(o: &mut Obs) {
+    let warning = "WARNING Maximum number of connections reached. Refusing new connections.";
+    let connect = "CONNECT Connect (file descriptor N): 127.0.0.1";
+    let closing =
+        "INFO Closing idle kept connection (file descriptor N): a new client needs its slot";
+    o.log.retain(|l| l != warning);
+    let mut out = Vec::new();
+    let mut connects = 0;
+    for l in o.log.drain(..) {
+        if l == connect {
+            connects += 1;
+            if connects == 2 {
+                out.push(closing.to_string());
+            }
+            out.push(warning.to_string());
+        }
+        out.push(l);
+    }
+    o.log = out;
 }
