@@ -128,8 +128,10 @@ pub fn tunnel_primed(up: usize, down: usize) {
 }
 
 /// Run a tunnel's relay, counting it open while it runs and its bytes
-/// when it ends.
-pub async fn tunnel<F>(relay: F) -> F::Output
+/// when it ends. The relay is pinned by the caller: taken by value, it
+/// would be stored twice in the connection's future (an idle tunnel's
+/// memory is mostly that future).
+pub async fn tunnel<F>(relay: std::pin::Pin<&mut F>) -> F::Output
 where
     F: Future<Output = std::io::Result<(crate::tunnel::TunnelEnd, crate::tunnel::Moved)>>,
 {
