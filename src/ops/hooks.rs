@@ -79,10 +79,10 @@ pub fn route(proxy: Option<&UpstreamProxy>) {
     record::with(|r| r.route = Some(text));
 }
 
-/// The origin connection is open: the address it reached.
-pub fn connected(stream: &tokio::net::TcpStream) {
-    let peer = stream.peer_addr().ok();
-    record::with(|r| r.resolved = peer);
+/// The origin connection is open: the address it reached (known to the
+/// caller, so no `getpeername` per connection).
+pub fn connected(peer: std::net::SocketAddr) {
+    record::with(|r| r.resolved = Some(peer));
 }
 
 /// Connecting to the origin failed.
