@@ -7,7 +7,7 @@
 //! drop to `User`, a file only root can read cannot be re-read, so that
 //! reload fails (tinyproxy #417) and the running config stays.
 
-use super::lifecycle::{load_config, load_filter};
+use super::lifecycle::{load_config_or_error, load_filter};
 use super::state::{Generation, Shared};
 use crate::config::Config;
 use crate::log::Level;
@@ -22,12 +22,14 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
     // Parse messages are held back and replayed once the (re)opened
     // destination is ready: tinyproxy's "sending stored logs" bracket.
     crate::log::suspend();
-    let loaded = match load_config(path) {
+    let loaded = match load_config_or_error(path) {
         Ok(l) => l,
-        Err((_, text)) => {
+        Err(e) => {
             crate::log::reopen();
-            eprint!("{text}");
-            for line in text.lines() {
+            // stderr gets the offending line (passwords masked); the log,
+            // often readable by more people, only where it is and why.
+            eprint!("{}", e.stderr_text());
+            for line in e.log_text().lines() {
                 log_msg!(Level::Error, "{}", line);
             }
             unreadable_hint(path);
