@@ -2,7 +2,8 @@
 #
 #   make run        build and run the proxy in the foreground (conf/tinyproxy.conf)
 #   make test       everything CI runs: deps, fmt, clippy, cargo test,
-#                   deploy checks, image test
+#                   fuzz smoke, deploy checks, image test
+#   make fuzz       every fuzz target for FUZZ_SECONDS (default 600) each
 #   make lint       fmt --check, clippy, deploy checks
 #   make install    release build installed under $(DESTDIR)$(PREFIX)
 #   make image      container image with podman (localhost/tinyproxy-rs:dev)
@@ -25,6 +26,9 @@ BIN      ?= $(CARGO_TARGET_DIR)/release/tinyproxy
 IMAGE    ?= localhost/tinyproxy-rs:dev
 # 1 runs the image's end-to-end test (proxying, kube play) in `make test`.
 IMAGE_E2E ?= 1
+# Seconds per fuzz target: `make fuzz`, and the smoke run in `make test`.
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 15
 
 export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 
@@ -32,7 +36,7 @@ export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 .NOTPARALLEL:
 
 .PHONY: all build release run test deps fmt-check clippy cargo-test lint \
-	check-deploy test-image image install install-files install-systemd \
+	fuzz fuzz-smoke check-deploy test-image image install install-files install-systemd \
 	uninstall clean
 
 all: build
@@ -47,7 +51,7 @@ run:
 	$(CARGO) run -- -d -c conf/tinyproxy.conf
 
 # ---------------------------------------------------------------- tests
-test: deps fmt-check clippy cargo-test check-deploy test-image
+test: deps fmt-check clippy cargo-test fuzz-smoke check-deploy test-image
 
 deps:
 	bash scripts/install-test-deps.sh
@@ -61,6 +65,15 @@ clippy:
 cargo-test:
 	$(CARGO) test --all-targets
 	$(CARGO) test --doc
+
+# Each cargo-fuzz target (fuzz/) in turn; fails on any crash, hang or
+# runaway allocation (nightly toolchain and cargo-fuzz are installed by
+# scripts/install-fuzz-deps.sh).
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	bash scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
 
 check-deploy:
 	bash scripts/check-deploy.sh
