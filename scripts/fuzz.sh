@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the cargo-fuzz targets in fuzz/ one after the other, each for
-# SECONDS seconds, and fails on the first crash, leak, timeout or
-# out-of-memory (libFuzzer's artifact is left in fuzz/artifacts/<target>/).
+# SECONDS seconds; fails (after running them all) when any target found a
+# crash, leak, timeout or out-of-memory (libFuzzer's reproducer is left in
+# fuzz/artifacts/<target>/).
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]     (default: every target)
 #
@@ -27,6 +28,7 @@ else
 fi
 cargo +nightly fuzz build
 
+failed=()
 for t in "${targets[@]}"; do
   mkdir -p "work/$t" "artifacts/$t" "corpus/$t"
   log="work/$t.log"
@@ -34,9 +36,14 @@ for t in "${targets[@]}"; do
   if ! cargo +nightly fuzz run "$t" "work/$t" "corpus/$t" -- \
       -max_total_time="$SECONDS_PER_TARGET" -timeout="$INPUT_TIMEOUT" \
       -rss_limit_mb="$RSS_LIMIT_MB" -print_final_stats=1 >"$log" 2>&1; then
-    tail -n 60 "$log"
-    echo "fuzz: $t FAILED; artifact in fuzz/artifacts/$t/ (full log fuzz/$log)" >&2
-    exit 1
+    grep -E -A2 "panicked at|ERROR: (AddressSanitizer|libFuzzer)|SUMMARY" "$log" | head -n 20
+    echo "fuzz: $t FAILED; reproducer in fuzz/artifacts/$t/ (full log fuzz/$log)" >&2
+    failed+=("$t")
+    continue
   fi
   grep -E '^Done [0-9]+ runs' "$log" | tail -n 1 | sed "s/^/fuzz: $t: /"
 done
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzz: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
