@@ -161,3 +161,19 @@ fn sigterm_ends_startup_reading_a_config_fifo() {
 fn sigterm_ends_startup_reading_a_filter_fifo() {
     sigterm_ends_a_read_that_never_finishes(false);
 }
+
+/// A reload runs in the signal loop: a config that became a FIFO must not
+/// block it (SIGTERM would never be handled).
+#[test]
+fn reload_refuses_a_fifo_and_sigterm_still_works() {
+    let mut p = common::Proxy::start("");
+    let conf = p.dir().join("tinyproxy.conf");
+    std::fs::remove_file(&conf).expect("rm conf");
+    nix::unistd::mkfifo(&conf, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("mkfifo");
+    p.signal(libc::SIGHUP);
+    p.wait_log("is a FIFO");
+    p.wait_log("Reloading config file failed!");
+    p.signal(libc::SIGTERM);
+    let st = wait_exit(&mut p.child, "SIGTERM after a FIFO reload");
+    assert_eq!(st.code(), Some(0), "{st:?}");
+}
