@@ -125,4 +125,5 @@ uninstall:
 
 clean:
 	$(CARGO) clean
+	rm -rf fuzz/target
 	rm -rf .cache/image-context
