@@ -10,8 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((first, rest)) = lines.split_first() else {
         return;
     };
-    let _ = request::parse_request_line(&String::from_utf8_lossy(first));
+    let Ok(line) = request::parse_request_line(first) else {
+        return;
+    };
     if let Ok(h) = Headers::parse_lines(rest) {
-        let _ = framing::request_framing(&h);
+        let _ = framing::request_framing(line.version, &h);
     }
 });
