@@ -8,7 +8,8 @@
 #
 # Each target starts from its committed seeds (fuzz/corpus/<target>, never
 # written to) and grows a working corpus in fuzz/work/<target> (kept between
-# runs, out of git). libFuzzer's last stats line ("Done N runs in S
+# runs, out of git); FUZZ_TARGET_DIR (default fuzz/target) is where the
+# fuzz crate builds. libFuzzer's last stats line ("Done N runs in S
 # second(s)") is printed per target.
 set -euo pipefail
 
@@ -21,6 +22,9 @@ INPUT_TIMEOUT="${FUZZ_INPUT_TIMEOUT:-10}"
 
 bash "$ROOT/scripts/install-fuzz-deps.sh"
 cd "$ROOT/fuzz"
+# The fuzz crate's own build directory (sanitizer flags): never the main
+# build's CARGO_TARGET_DIR, whose release artifacts it would overwrite.
+export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$ROOT/fuzz/target}"
 if [ "$#" -gt 0 ]; then
   targets=("$@")
 else
