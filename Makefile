@@ -2,8 +2,9 @@
 #
 #   make run        build and run the proxy in the foreground (conf/tinyproxy.conf)
 #   make test       everything CI runs: deps, fmt, clippy, cargo test,
-#                   deploy and release checks, image test, kube play of
-#                   README's walk-through, Debian package test
+#                   fuzz smoke, deploy and release checks, image test, kube
+#                   play of README's walk-through, Debian package test
+#   make fuzz       every fuzz target for FUZZ_SECONDS (default 600) each
 #   make lint       fmt --check, clippy, deploy and release checks
 #                   (actionlint, shellcheck, kustomize output validated)
 #   make install    release build installed under $(DESTDIR)$(PREFIX)
@@ -32,6 +33,9 @@ BIN      ?= $(CARGO_TARGET_DIR)/release/tinyproxy
 IMAGE    ?= localhost/tinyproxy-rs:dev
 # 1 runs the image's end-to-end test (proxying, kube play) in `make test`.
 IMAGE_E2E ?= 1
+# Seconds per fuzz target: `make fuzz`, and the smoke run in `make test`.
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 15
 
 export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 
@@ -39,7 +43,7 @@ export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 .NOTPARALLEL:
 
 .PHONY: all build release run test deps fmt-check clippy cargo-test lint \
-	check-deploy test-image image install install-files install-systemd \
+	fuzz fuzz-smoke check-deploy test-image image install install-files install-systemd \
 	uninstall clean deb test-deb bench
 
 all: build
@@ -54,7 +58,7 @@ run:
 	$(CARGO) run -- -d -c conf/tinyproxy.conf
 
 # ---------------------------------------------------------------- tests
-test: deps fmt-check clippy cargo-test check-deploy test-image test-deb
+test: deps fmt-check clippy cargo-test fuzz-smoke check-deploy test-image test-deb
 
 deps:
 	bash scripts/install-test-deps.sh
@@ -68,6 +72,15 @@ clippy:
 cargo-test:
 	$(CARGO) test --all-targets
 	$(CARGO) test --doc
+
+# Each cargo-fuzz target (fuzz/) in turn; fails on any crash, hang or
+# runaway allocation (nightly toolchain and cargo-fuzz are installed by
+# scripts/install-fuzz-deps.sh).
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	bash scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
 
 check-deploy:
 	bash scripts/check-deploy.sh
@@ -147,4 +160,5 @@ uninstall:
 
 clean:
 	$(CARGO) clean
+	rm -rf fuzz/target
 	rm -rf .cache/image-context

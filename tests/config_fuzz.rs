@@ -236,14 +236,12 @@ fn check(input: &[u8]) -> Result<bool, String> {
             }
             if let Some(SyntaxError {
                 line,
-                column,
+                text_column: column,
                 text: t,
                 ..
             }) = e.syntax()
             {
-                let ok = (1..=lines).contains(line)
-                    && *column >= 1
-                    && *column <= t.len() + 1 + 3 * t.chars().count();
+                let ok = (1..=lines).contains(line) && *column >= 1 && *column <= t.len() + 1;
                 if !ok || !text.contains(&format!("ERROR: Syntax error on line {line}\n")) {
                     return Err(format!("bad position {line}:{column} in {text:?}"));
                 }

@@ -144,7 +144,7 @@ fn syntax_error_text() {
         concat!(
             "ERROR: Syntax error on line 3\n",
             "Unable to parse config file. Not starting.\n",
-            "/etc/t.conf:3:8: expected yes, on, no or off, found \"maybe\"\n",
+            "/etc/t.conf:3:8: expected yes, on, no or off, found \"maybe\" (in Syslog)\n",
             "    Syslog maybe\n",
             "           ^\n"
         )

@@ -20,7 +20,10 @@ fn panicking_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let dir = root.join("target").join("test-panic");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        let dir = target.join("test-panic");
         let cargo = option_env!("CARGO").unwrap_or("cargo");
         let status = Command::new(cargo)
             .current_dir(&root)

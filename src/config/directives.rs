@@ -130,6 +130,59 @@ pub const TABLE: &[(&str, Handler)] = &[
     ("upstream", upstream::upstream),
 ];
 
+/// Every directive of [`TABLE`] in its documented spelling, for messages.
+const SPELLINGS: &[&str] = &[
+    "LogFile",
+    "PidFile",
+    "DefaultErrorFile",
+    "StatFile",
+    "Filter",
+    "Anonymous",
+    "ViaProxyName",
+    "StatHost",
+    "BasicAuthRealm",
+    "ReverseBaseURL",
+    "XTinyproxy",
+    "Syslog",
+    "ReverseOnly",
+    "ReverseMagic",
+    "BindSame",
+    "DisableViaHeader",
+    "FilterURLs",
+    "FilterCaseSensitive",
+    "FilterDefaultDeny",
+    "FilterExtended",
+    "FilterType",
+    "LogLevel",
+    "Port",
+    "MaxClients",
+    "Timeout",
+    "ConnectPort",
+    "MaxSpareServers",
+    "MinSpareServers",
+    "StartServers",
+    "MaxRequestsPerChild",
+    "User",
+    "Group",
+    "Listen",
+    "Bind",
+    "Allow",
+    "Deny",
+    "BasicAuth",
+    "ErrorFile",
+    "AddHeader",
+    "ReversePath",
+    "Upstream",
+];
+
+/// The documented spelling of a directive name (ASCII case ignored).
+pub fn canonical_name(name: &[u8]) -> Option<&'static str> {
+    SPELLINGS
+        .iter()
+        .find(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+        .copied()
+}
+
 /// The handler for a directive name (ASCII case ignored).
 pub fn lookup(name: &[u8]) -> Option<Handler> {
     TABLE
@@ -267,4 +320,18 @@ fn connect_port(st: &mut State, c: &Ctx<'_>, r: In<'_>) -> HResult {
     }
     st.config.connect_ports.push(v);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_directive_has_a_spelling() {
+        assert_eq!(SPELLINGS.len(), TABLE.len());
+        for (name, _) in TABLE {
+            let s = canonical_name(name.as_bytes()).expect(name);
+            assert_eq!(s.to_ascii_lowercase(), *name);
+        }
+    }
 }

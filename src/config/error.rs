@@ -19,12 +19,18 @@ pub struct SyntaxError {
     /// tinyproxy's line number (see `lexer`: over-long lines count as
     /// several lines).
     pub line: usize,
-    /// 1-based byte column in that line.
+    /// 1-based byte column in that line of the file.
     pub column: usize,
-    /// What the grammar wanted at `column`, in words.
+    /// The directive the line names, when it is a known one.
+    pub directive: Option<&'static str>,
+    /// What the grammar wanted at `column`, in words (passwords masked).
     pub expected: String,
-    /// The offending line, as text (invalid UTF-8 replaced).
+    /// The offending line, as text: invalid UTF-8 replaced, passwords
+    /// masked (see `config::mask`).
     pub text: String,
+    /// 1-based byte column of the error in `text` (differs from `column`
+    /// when a password before it was masked).
+    pub text_column: usize,
     /// A line tinyproxy prints before the syntax error (bad port).
     pub prefix: Option<String>,
     /// Lines already printed on stderr before the error (obsolete
@@ -42,6 +48,10 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file is longer than `limit` bytes (`-c /dev/zero`, a log file
+    /// given by mistake).
+    #[error("Config file \"{}\" is larger than {limit} bytes.", path.display())]
+    TooLarge { path: PathBuf, limit: u64 },
     /// A line does not match its directive's grammar (or names no directive).
     #[error("ERROR: Syntax error on line {}", .0.line)]
     Syntax(Box<SyntaxError>),
@@ -79,37 +89,60 @@ impl ConfigError {
                     path.display()
                 ));
             }
+            ConfigError::TooLarge { path, limit } => {
+                out.push_str(&format!(
+                    "tinyproxy: Config file \"{}\" is larger than {} bytes ({} MiB); not starting.\n",
+                    path.display(),
+                    limit,
+                    limit / (1024 * 1024)
+                ));
+            }
             ConfigError::NoPort { earlier_stderr, .. } => {
                 push_lines(&mut out, earlier_stderr);
                 out.push_str("tinyproxy: You MUST set a Port in the config file.\n");
             }
             ConfigError::Syntax(e) => {
-                let SyntaxError {
-                    path,
-                    line,
-                    column,
-                    expected,
-                    text,
-                    prefix,
-                    earlier_stderr,
-                } = e.as_ref();
-                push_lines(&mut out, earlier_stderr);
-                if let Some(p) = prefix {
-                    out.push_str(p);
-                    out.push('\n');
-                }
-                out.push_str(&format!("ERROR: Syntax error on line {line}\n"));
-                out.push_str("Unable to parse config file. Not starting.\n");
-                out.push_str(&format!(
-                    "{}:{}:{}: expected {}\n",
-                    path.display(),
-                    line,
-                    column,
-                    expected
-                ));
-                out.push_str(&caret_lines(text, *column));
+                out.push_str(&e.summary());
+                out.push_str(&caret_lines(&e.text, e.text_column));
             }
         }
+        out
+    }
+
+    /// What a failed reload logs: [`ConfigError::stderr_text`] without the
+    /// echo of the offending line. The log is often readable by more
+    /// people than the config file; file, line, column and directive say
+    /// where to look.
+    pub fn log_text(&self) -> String {
+        match self {
+            ConfigError::Syntax(e) => e.summary(),
+            _ => self.stderr_text(),
+        }
+    }
+}
+
+impl SyntaxError {
+    /// tinyproxy's lines, then `path:line:column: expected ... (in Name)`.
+    fn summary(&self) -> String {
+        let mut out = String::new();
+        push_lines(&mut out, &self.earlier_stderr);
+        if let Some(p) = &self.prefix {
+            out.push_str(p);
+            out.push('\n');
+        }
+        out.push_str(&format!("ERROR: Syntax error on line {}\n", self.line));
+        out.push_str("Unable to parse config file. Not starting.\n");
+        out.push_str(&format!(
+            "{}:{}:{}: expected {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.expected
+        ));
+        if let Some(d) = self.directive {
+            out.push_str(&format!(" (in {d})"));
+        }
+        out.push('\n');
         out
     }
 }

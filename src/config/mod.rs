@@ -17,6 +17,7 @@ mod addr;
 mod directives;
 mod error;
 mod lexer;
+pub mod mask;
 mod misc;
 mod net;
 mod state;
@@ -95,18 +96,30 @@ pub fn passes(setting: LogLevel, level: crate::log::Level) -> bool {
     }
 }
 
+/// The largest config file we read (beyond tinyproxy, which reads
+/// without limit): real files are a few KiB; `-c /dev/zero` must fail at
+/// once instead of filling memory.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Read and parse `path`. A file that cannot be opened is
-/// [`ConfigError::Open`]; like tinyproxy, a read error part-way simply
-/// ends the file.
+/// [`ConfigError::Open`], one longer than [`MAX_CONFIG_BYTES`] is
+/// [`ConfigError::TooLarge`] (nothing past the limit is read); like
+/// tinyproxy, a read error part-way simply ends the file.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-    let mut file = std::fs::File::open(path).map_err(|source| ConfigError::Open {
+    let file = std::fs::File::open(path).map_err(|source| ConfigError::Open {
         path: path.to_path_buf(),
         source,
     })?;
     let mut text = Vec::new();
     // tinyproxy's fgets loop stops at the first read error (a directory
     // reads as empty): keep what was read.
-    let _ = file.read_to_end(&mut text);
+    let _ = file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut text);
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_CONFIG_BYTES,
+        });
+    }
     parse_bytes(&text, path)
 }
 
@@ -115,7 +128,13 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
 pub fn parse_bytes(text: &[u8], path: &Path) -> Result<Loaded, ConfigError> {
     let mut st = State::new(Config::with_defaults(path.to_path_buf()));
     for line in lexer::lines(text) {
-        parse_line(&mut st, line).map_err(|e| syntax_error(&st, path, &line, e))?;
+        let said = st.diags.len();
+        let result = parse_line(&mut st, line);
+        let secrets = mask::secret_spans(line.text);
+        if !secrets.is_empty() {
+            mask_diagnostics(&mut st.diags[said..], line.text, &secrets);
+        }
+        result.map_err(|e| syntax_error(&st, path, &line, e, &secrets))?;
     }
     finish(st, path)
 }
@@ -165,21 +184,64 @@ fn stderr_lines(st: &State) -> Vec<String> {
         .collect()
 }
 
+/// The error for `line`, with its passwords (`secrets`) masked in the
+/// echoed text and in the `found "..."` excerpt.
 fn syntax_error(
     st: &State,
     path: &Path,
     line: &lexer::Line<'_>,
     e: state::LineError,
+    secrets: &[std::ops::Range<usize>],
 ) -> ConfigError {
+    let offset = e.offset.min(line.text.len());
+    let masked = mask::mask_bytes(line.text, secrets);
+    let masked_at = mask::masked_offset(offset, secrets).min(masked.len());
+    let mut expected = e.expected;
+    if !secrets.is_empty() {
+        let shown = error::found(&masked[masked_at..]);
+        expected = expected.replace(&error::found(&line.text[offset..]), &shown);
+        expected = scrub(&expected, line.text, secrets);
+    }
     ConfigError::Syntax(Box::new(SyntaxError {
         path: path.to_path_buf(),
         line: line.number,
-        column: e.offset + 1,
-        expected: e.expected,
-        text: String::from_utf8_lossy(line.text).into_owned(),
+        column: offset + 1,
+        directive: directive_name(line),
+        expected,
+        text: String::from_utf8_lossy(&masked).into_owned(),
+        text_column: masked_at + 1,
         prefix: e.prefix,
         earlier_stderr: stderr_lines(st),
     }))
+}
+
+/// The directive a line names, for messages: known names in their
+/// documented spelling, unknown ones not at all.
+fn directive_name(line: &lexer::Line<'_>) -> Option<&'static str> {
+    match lexer::classify(line) {
+        Kind::Directive { name, .. } => directives::canonical_name(name),
+        _ => None,
+    }
+}
+
+/// Diagnostics said about a line that holds a password must not repeat it.
+fn mask_diagnostics(diags: &mut [Diagnostic], text: &[u8], secrets: &[std::ops::Range<usize>]) {
+    for d in diags {
+        d.message = scrub(&d.message, text, secrets);
+    }
+}
+
+/// `message` with every copy of the line's passwords, and any
+/// `user:pass@` word, masked.
+fn scrub(message: &str, text: &[u8], secrets: &[std::ops::Range<usize>]) -> String {
+    let mut m = message.to_string();
+    for s in secrets {
+        let secret = String::from_utf8_lossy(&text[s.clone()]);
+        if !secret.is_empty() {
+            m = m.replace(secret.as_ref(), mask::MASK);
+        }
+    }
+    mask::mask_line(m.as_bytes())
 }
 
 /// The checks tinyproxy makes after the last line, in its order.

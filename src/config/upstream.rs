@@ -148,7 +148,7 @@ fn none_rule(st: &mut State, c: &Ctx<'_>, kw: In<'_>, site: In<'_>, trailing: In
             n,
             format!(
                 "text after the site is ignored: {}",
-                super::error::found(trailing)
+                super::error::found(&super::mask::mask_upstream_fragment(trailing))
             ),
         );
     }
@@ -172,7 +172,7 @@ fn typed_rule(st: &mut State, c: &Ctx<'_>, before: In<'_>, t: Typed<'_>) -> HRes
             n,
             format!(
                 "text before the upstream type is ignored: {}",
-                super::error::found(before)
+                super::error::found(&super::mask::mask_upstream_fragment(before))
             ),
         );
     }

@@ -71,6 +71,9 @@ pub enum FilterError {
     /// The file could not be read (e.g. it is a directory).
     #[error("fgets: {}", os_message(.0))]
     Read(#[source] io::Error),
+    /// The file is longer than [`MAX_FILTER_BYTES`].
+    #[error("filter file: larger than {limit} bytes ({} MiB); not loaded", limit / (1024 * 1024))]
+    TooLarge { limit: u64 },
     /// A pattern was refused.
     #[error("Bad regex in {path}: line {line} - {pattern}")]
     BadPattern {
@@ -113,7 +116,8 @@ impl FilterError {
                 ..
             }
             | FilterError::Open(_)
-            | FilterError::Read(_) => format!("{self}\n"),
+            | FilterError::Read(_)
+            | FilterError::TooLarge { .. } => format!("{self}\n"),
             FilterError::BadPattern { reason, .. } => format!("{self}\n({reason})\n"),
         }
     }
@@ -216,12 +220,25 @@ impl Filter {
     }
 }
 
-/// Reads the whole file, with tinyproxy's error texts.
+/// The largest filter file we read (beyond tinyproxy, which reads without
+/// limit): room for ~500,000 domain patterns, while `Filter "/dev/zero"`
+/// fails at once instead of filling memory.
+pub const MAX_FILTER_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads the whole file (never more than [`MAX_FILTER_BYTES`] + 1 bytes),
+/// with tinyproxy's error texts.
 fn read(path: &Path) -> Result<Vec<u8>, FilterError> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(FilterError::Open)?;
+    let f = std::fs::File::open(path).map_err(FilterError::Open)?;
     let mut content = Vec::new();
-    f.read_to_end(&mut content).map_err(FilterError::Read)?;
+    f.take(MAX_FILTER_BYTES + 1)
+        .read_to_end(&mut content)
+        .map_err(FilterError::Read)?;
+    if content.len() as u64 > MAX_FILTER_BYTES {
+        return Err(FilterError::TooLarge {
+            limit: MAX_FILTER_BYTES,
+        });
+    }
     Ok(content)
 }
 

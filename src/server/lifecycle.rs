@@ -40,6 +40,12 @@ pub fn prog() -> String {
 /// Parse the config file with tinyproxy's log lines around it; on failure
 /// return the exit status and tinyproxy's stderr text.
 pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
+    load_config_or_error(path).map_err(|e| (e.exit_code(), e.stderr_text()))
+}
+
+/// [`load_config`], keeping the error itself (a reload logs less of it
+/// than start-up prints).
+pub fn load_config_or_error(path: &std::path::Path) -> Result<Loaded, config::ConfigError> {
     match config::load(path) {
         Ok(loaded) => {
             for d in loaded.diagnostics.iter().filter(|d| d.to_stderr) {
@@ -50,7 +56,7 @@ pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
             }
             Ok(loaded)
         }
-        Err(e) => Err((e.exit_code(), e.stderr_text())),
+        Err(e) => Err(e),
     }
 }
 
@@ -101,6 +107,20 @@ pub(crate) fn mask_signals(how: SigmaskHow) {
     if let Err(e) = nix::sys::signal::pthread_sigmask(how, Some(&lifecycle_signals()), None) {
         log_msg!(Level::Warning, "cannot change the signal mask: {}", e);
     }
+}
+
+/// Run `f` (reading the config or filter file, which may block for good on
+/// a FIFO or a hung mount) with SIGTERM and SIGINT deliverable: their
+/// default action ends start-up, as it does tinyproxy's. SIGHUP/SIGUSR1
+/// stay held for the main loop.
+fn interruptible<T>(f: impl FnOnce() -> T) -> T {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGTERM);
+    set.add(Signal::SIGINT);
+    let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&set), None);
+    let out = f();
+    let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
+    out
 }
 
 /// Everything start-up has resolved before the process detaches.
@@ -179,15 +199,15 @@ fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, (i32, String)
         "Reloading config file ({})",
         opts.config.display()
     );
-    let loaded = load_config(&opts.config)
+    let loaded = interruptible(|| load_config(&opts.config))
         .map_err(|(code, text)| (code, text + &unreadable_hint(&opts.config)))?;
     log_msg!(Level::Notice, "Reloading config file finished");
     if opts.check {
-        check_report(&opts.config, &loaded)?;
+        interruptible(|| check_report(&opts.config, &loaded))?;
         return Ok(None);
     }
     let cfg = Arc::new(loaded.config);
-    let filter = load_filter(&cfg)?;
+    let filter = interruptible(|| load_filter(&cfg))?;
     let ids = privs::ids_for(&cfg, prog)?;
     let listeners = listen::bind_all(&cfg).map_err(|e| (EX_OSERR, format!("{prog}: {e}\n")))?;
     Ok(Some(Prepared {

@@ -7,7 +7,7 @@
 //! drop to `User`, a file only root can read cannot be re-read, so that
 //! reload fails (tinyproxy #417) and the running config stays.
 
-use super::lifecycle::{load_config, load_filter};
+use super::lifecycle::{load_config_or_error, load_filter};
 use super::state::{Generation, Shared};
 use crate::config::Config;
 use crate::log::Level;
@@ -22,12 +22,25 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
     // Parse messages are held back and replayed once the (re)opened
     // destination is ready: tinyproxy's "sending stored logs" bracket.
     crate::log::suspend();
-    let loaded = match load_config(path) {
+    if is_fifo(path) {
+        crate::log::reopen();
+        log_msg!(
+            Level::Error,
+            "{} is a FIFO: a reload would wait for a writer and hold up the signals; \
+             the old configuration stays in force.",
+            path.display()
+        );
+        log_msg!(Level::Warning, "Reloading config file failed!");
+        return false;
+    }
+    let loaded = match load_config_or_error(path) {
         Ok(l) => l,
-        Err((_, text)) => {
+        Err(e) => {
             crate::log::reopen();
-            eprint!("{text}");
-            for line in text.lines() {
+            // stderr gets the offending line (passwords masked); the log,
+            // often readable by more people, only where it is and why.
+            eprint!("{}", e.stderr_text());
+            for line in e.log_text().lines() {
                 log_msg!(Level::Error, "{}", line);
             }
             unreadable_hint(path);
@@ -63,6 +76,14 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
     });
     log_msg!(Level::Notice, "Reloading config file finished");
     true
+}
+
+/// A FIFO (or socket) config can be read once, at start-up, where SIGTERM
+/// still ends a read that never finishes; the reload runs in the signal
+/// loop itself, so it must not block on one.
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket())
 }
 
 /// After the privilege drop a root-only file is the usual reason a reload

@@ -177,23 +177,23 @@ fn unknown_lift(o: &mut Obs) {
 }
 
 fn port_lift(o: &mut Obs) {
-    located(o, "{DIR}/tinyproxy.conf:1:6: expected a port number from 1 to 65535, found 99999\n    Port 99999\n         ^\n");
+    located(o, "{DIR}/tinyproxy.conf:1:6: expected a port number from 1 to 65535, found 99999 (in Port)\n    Port 99999\n         ^\n");
 }
 
 fn comment_lift(o: &mut Obs) {
-    located(o, "{DIR}/tinyproxy.conf:1:12: expected end of line (tinyproxy has no trailing comments; a trailing \\r means CRLF line endings), found \"# comment\"\n    Port {PROXY} # comment\n               ^\n");
+    located(o, "{DIR}/tinyproxy.conf:1:12: expected end of line (tinyproxy has no trailing comments; a trailing \\r means CRLF line endings), found \"# comment\" (in Port)\n    Port {PROXY} # comment\n               ^\n");
 }
 
 fn crlf_lift(o: &mut Obs) {
-    located(o, "{DIR}/tinyproxy.conf:1:11: expected end of line (tinyproxy has no trailing comments; a trailing \\r means CRLF line endings), found \"\\r\"\n    Port {PROXY}?\n              ^\n");
+    located(o, "{DIR}/tinyproxy.conf:1:11: expected end of line (tinyproxy has no trailing comments; a trailing \\r means CRLF line endings), found \"\\r\" (in Port)\n    Port {PROXY}?\n              ^\n");
 }
 
 fn unquoted_lift(o: &mut Obs) {
-    located(o, "{DIR}/tinyproxy.conf:3:9: expected a double-quoted string, found \"/tmp/x.log\"\n    LogFile /tmp/x.log\n            ^\n");
+    located(o, "{DIR}/tinyproxy.conf:3:9: expected a double-quoted string, found \"/tmp/x.log\" (in LogFile)\n    LogFile /tmp/x.log\n            ^\n");
 }
 
 fn upstream_none_lift(o: &mut Obs) {
-    located(o, "{DIR}/tinyproxy.conf:3:10: expected none \"SITE\", or http, socks4 or socks5 followed by [USER:PASS@]HOST:PORT [\"SITE\"], found \"none\"\n    Upstream none\n             ^\n");
+    located(o, "{DIR}/tinyproxy.conf:3:10: expected none \"SITE\", or http, socks4 or socks5 followed by [USER:PASS@]HOST:PORT [\"SITE\"], found \"none\" (in Upstream)\n    Upstream none\n             ^\n");
 }
 
 const TP_USAGE_OPTIONS: &str = "  -d        Do not daemonize (run in foreground).\n  -c FILE   Use an alternate configuration file.\n  -h        Display this usage information.\n  -v        Display version information.\n";
