@@ -12,6 +12,8 @@
 #   make deb        Debian package target/debian/tinyproxy-rs_VERSION_amd64.deb
 #   make test-deb   lintian, then the package tested in a Debian 12 root
 #                   (chroot, and booted with systemd under podman)
+#   make bench      loopback benchmark of the release binary beside tinyproxy
+#                   and squid (../shared/bench, 3 rounds, median; ~15 min)
 
 CARGO    ?= cargo
 PREFIX   ?= /usr/local
@@ -42,7 +44,7 @@ export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 
 .PHONY: all build release run test deps fmt-check clippy cargo-test lint \
 	fuzz fuzz-smoke check-deploy test-image image install install-files install-systemd \
-	uninstall clean deb test-deb
+	uninstall clean deb test-deb bench
 
 all: build
 
@@ -105,6 +107,19 @@ image:
 # The Debian package of the release binary (version from Cargo.toml).
 deb: release
 	bash scripts/build-deb.sh
+
+# ---------------------------------------------------------------- bench
+# The shared loopback benchmark (../shared/bench beside the checkout; run
+# its setup.sh once, as root). Each proxy is pinned to one core; the report
+# (markdown and json) goes to the bench directory, or to a temporary
+# directory when that is read-only; the path is printed at the end.
+BENCH_DIR    ?= $(firstword $(wildcard $(CURDIR)/../shared/bench $(CURDIR)/../../shared/bench))
+BENCH_ROUNDS ?= 3
+
+bench: release
+	@test -n "$(BENCH_DIR)" || { echo "make bench: ../shared/bench not found; set BENCH_DIR" >&2; exit 1; }
+	PROXY_BIN=$(BIN) PROXY_NAME=tinyproxy-rs ROUNDS=$(BENCH_ROUNDS) \
+		$(BENCH_DIR)/run.sh tinyproxy squid
 
 # -------------------------------------------------------------- install
 install: release install-files

@@ -43,16 +43,31 @@ fn via_value(previous: &[Vec<u8>], version: Version, cfg: &Config) -> Vec<u8> {
         v.extend_from_slice(p);
         v.extend_from_slice(b", ");
     }
-    v.extend_from_slice(
-        format!(
-            "{}.{} {} (tinyproxy)",
-            version.major,
-            version.minor,
-            via_name(cfg)
-        )
-        .as_bytes(),
-    );
+    // Written piece by piece: `format!` here was a tenth of the work of a
+    // kept request (it runs twice per request).
+    push_decimal(&mut v, version.major);
+    v.push(b'.');
+    push_decimal(&mut v, version.minor);
+    v.push(b' ');
+    v.extend_from_slice(via_name(cfg).as_bytes());
+    v.extend_from_slice(b" (tinyproxy)");
     v
+}
+
+/// Append `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// The request as the next hop must see it.
@@ -200,6 +215,18 @@ pub fn client_wants_keepalive(version: Version, h: &Headers) -> bool {
         (1, m) if m >= 1 => !says("close"),
         (1, 0) => says("keep-alive") && !says("close"),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    #[test]
+    fn push_decimal_writes_like_display() {
+        for n in [0u32, 1, 9, 10, 11, 99, 100, 65535, u32::MAX] {
+            let mut v = Vec::new();
+            super::push_decimal(&mut v, n);
+            assert_eq!(v, n.to_string().into_bytes());
+        }
     }
 }
 

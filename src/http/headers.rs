@@ -6,6 +6,7 @@
 
 use super::request::is_tchar;
 use super::HttpError;
+use std::borrow::Cow;
 
 /// The most header lines tinyproxy reads before answering 400 (CVE-2012-3505).
 pub const MAX_HEADER_LINES: usize = 10_000;
@@ -61,11 +62,14 @@ impl Headers {
         if lines.len() > MAX_HEADER_LINES {
             return Err(HttpError::TooManyHeaders);
         }
-        let mut joined: Vec<Vec<u8>> = Vec::with_capacity(lines.len());
+        // Borrowed unless a line is repaired (folded, or space before the
+        // colon): most requests need no copy of their lines.
+        let mut joined: Vec<Cow<[u8]>> = Vec::with_capacity(lines.len());
         for line in lines {
             if line.starts_with(b" ") || line.starts_with(b"\t") {
                 match (joined.last_mut(), sender) {
                     (Some(prev), _) => {
+                        let prev = prev.to_mut();
                         prev.push(b' ');
                         prev.extend_from_slice(line.trim_ascii());
                     }
@@ -87,9 +91,9 @@ impl Headers {
             if trimmed.len() != name.len() && sender == Sender::Server && !trimmed.is_empty() {
                 let mut fixed = trimmed.to_vec();
                 fixed.extend_from_slice(&line[colon..]);
-                joined.push(fixed);
+                joined.push(Cow::Owned(fixed));
             } else {
-                joined.push(line.clone());
+                joined.push(Cow::Borrowed(line));
             }
         }
         let mut list = Vec::with_capacity(joined.len());
@@ -205,13 +209,24 @@ impl Headers {
 }
 
 /// Tokenise one checked field line with httparse (name, value without
-/// surrounding whitespace).
+/// surrounding whitespace). httparse needs the block's terminator after
+/// the line: a stack buffer holds a usual line, the heap a longer one.
 fn parse_one(line: &[u8]) -> Option<Header> {
-    let mut block = Vec::with_capacity(line.len() + 4);
-    block.extend_from_slice(line);
-    block.extend_from_slice(b"\r\n\r\n");
+    const INLINE: usize = 256;
+    let mut stack = [0u8; INLINE + 4];
+    let mut heap = Vec::new();
+    let block: &[u8] = if line.len() <= INLINE {
+        stack[..line.len()].copy_from_slice(line);
+        stack[line.len()..line.len() + 4].copy_from_slice(b"\r\n\r\n");
+        &stack[..line.len() + 4]
+    } else {
+        heap.reserve_exact(line.len() + 4);
+        heap.extend_from_slice(line);
+        heap.extend_from_slice(b"\r\n\r\n");
+        &heap
+    };
     let mut slot = [httparse::EMPTY_HEADER; 1];
-    match httparse::parse_headers(&block, &mut slot) {
+    match httparse::parse_headers(block, &mut slot) {
         Ok(httparse::Status::Complete((_, [h]))) => Some(Header {
             name: h.name.to_string(),
             value: h.value.to_vec(),

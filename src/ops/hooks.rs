@@ -79,10 +79,10 @@ pub fn route(proxy: Option<&UpstreamProxy>) {
     record::with(|r| r.route = Some(text));
 }
 
-/// The origin connection is open: the address it reached.
-pub fn connected(stream: &tokio::net::TcpStream) {
-    let peer = stream.peer_addr().ok();
-    record::with(|r| r.resolved = peer);
+/// The origin connection is open: the address it reached (known to the
+/// caller, so no `getpeername` per connection).
+pub fn connected(peer: std::net::SocketAddr) {
+    record::with(|r| r.resolved = Some(peer));
 }
 
 /// Connecting to the origin failed.
@@ -128,8 +128,10 @@ pub fn tunnel_primed(up: usize, down: usize) {
 }
 
 /// Run a tunnel's relay, counting it open while it runs and its bytes
-/// when it ends.
-pub async fn tunnel<F>(relay: F) -> F::Output
+/// when it ends. The relay is pinned by the caller: taken by value, it
+/// would be stored twice in the connection's future (an idle tunnel's
+/// memory is mostly that future).
+pub async fn tunnel<F>(relay: std::pin::Pin<&mut F>) -> F::Output
 where
     F: Future<Output = std::io::Result<(crate::tunnel::TunnelEnd, crate::tunnel::Moved)>>,
 {

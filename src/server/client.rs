@@ -104,7 +104,9 @@ impl Client {
     /// `quiet_empty`: log nothing when nothing came (the ACL path); else
     /// tinyproxy's `no entity`.
     pub async fn drain_request(&mut self, timeout: Duration, quiet_empty: bool) {
-        let mut buf = [0u8; 2048];
+        // On the heap: inline, these 2 KiB would size every request's
+        // future (this path is on the way of every refusal).
+        let mut buf = vec![0u8; 2048];
         let wait = timeout.min(DRAIN_LIMIT);
         match tokio::time::timeout(wait, self.rd.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => crate::log_msg!(

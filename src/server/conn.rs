@@ -23,14 +23,33 @@ use std::sync::Arc;
 use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpStream;
 
-/// Serve one accepted connection.
+/// A connection that became a tunnel, to relay once the request
+/// handling's state is gone (see [`super::guard::run`]).
+pub struct Tunnel {
+    // The sockets themselves, not the request-time `Client` (whose size
+    // the tunnel's future would carry for its whole life).
+    client: super::connect::ClientSide,
+    server: super::connect::ServerSide,
+    gen: Arc<super::state::Generation>,
+    /// Counts the connection open (stats page) until the tunnel ends.
+    _open: pages::OpenGuard<'static>,
+}
+
+impl Tunnel {
+    pub async fn run(self) {
+        super::connect::run_tunnel(self.client, self.server, &self.gen.config).await;
+    }
+}
+
+/// Serve one accepted connection's requests; `Some` when it became a
+/// tunnel, which the caller relays.
 pub async fn handle(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
     slots: Arc<Slots>,
     trace: Arc<Trace>,
-) {
+) -> Option<Tunnel> {
     let _open = pages::stats().open_guard();
     let mut gen = shared.current();
     let cfg = &*Arc::clone(&gen.config);
@@ -38,7 +57,7 @@ pub async fn handle(
     let _ = stream.set_nodelay(true);
     let mut client = match Client::new(stream, peer, fd, cfg.timeout) {
         Ok(c) => c,
-        Err(_) => return,
+        Err(_) => return None,
     };
     log_connect(&client, cfg);
     let peer = SocketAddr::new(client.ip, peer.port());
@@ -49,18 +68,17 @@ pub async fn handle(
             fd,
             client.ip_text
         );
-        client.drain_request(cfg.timeout, true).await;
-        client
-            .send_error(cfg, ErrorKind::ProxyLoop, ErrorInfo::default())
-            .await;
-        return;
+        Box::pin(refuse_loop(&mut client, cfg)).await;
+        return None;
     }
-    if !admitted(&mut client, cfg).await {
-        return;
+    // The checks and the refusals are boxed (as `serve_one` below): their
+    // buffers are needed once, not for a kept connection's whole life.
+    if !Box::pin(admitted(&mut client, cfg)).await {
+        return None;
     }
     loop {
         if !wait_for_request(&mut client, &gen.config, &slots).await {
-            return;
+            return None;
         }
         if client.served > 0 {
             let now = shared.current();
@@ -70,8 +88,8 @@ pub async fn handle(
                 if let Some(o) = client.origin.as_mut() {
                     o.wr.set_limit(gen.config.timeout);
                 }
-                if !admitted(&mut client, &gen.config).await {
-                    return;
+                if !Box::pin(admitted(&mut client, &gen.config)).await {
+                    return None;
                 }
             }
         }
@@ -83,18 +101,22 @@ pub async fn handle(
                 client.served += 1;
                 // ops hook: account the request; close when draining.
                 if !crate::ops::request_boundary() {
-                    return;
+                    return None;
                 }
             }
             Next::Close => {
                 if client.reset_on_close {
                     client.reset();
                 }
-                return;
+                return None;
             }
             Next::Tunnel(server) => {
-                super::connect::run_tunnel(client, server, &gen.config).await;
-                return;
+                return Some(Tunnel {
+                    client: super::connect::ClientSide::from_client(client)?,
+                    server,
+                    gen,
+                    _open,
+                })
             }
         }
     }
@@ -118,6 +140,14 @@ fn log_connect(client: &Client, cfg: &Config) {
             client.ip_text
         );
     }
+}
+
+/// A connection from ourselves (spec §6.15): the loop page.
+async fn refuse_loop(client: &mut Client, cfg: &Config) {
+    client.drain_request(cfg.timeout, true).await;
+    client
+        .send_error(cfg, ErrorKind::ProxyLoop, ErrorInfo::default())
+        .await;
 }
 
 /// The ACL check (tinyproxy's, before the request is read); a refused

@@ -28,6 +28,28 @@ pub struct ServerSide {
     pub leftover: Vec<u8>,
 }
 
+/// The client's side of a tunnel: its socket, and what it sent right
+/// behind CONNECT (a TLS hello, say).
+pub struct ClientSide {
+    pub stream: TcpStream,
+    pub fd: i32,
+    pub pending: Vec<u8>,
+}
+
+impl ClientSide {
+    /// The client connection as a tunnel end; `None` if its halves do not
+    /// reunite (they always come from one socket).
+    pub fn from_client(client: Client) -> Option<ClientSide> {
+        let fd = client.fd;
+        let (stream, pending) = client.into_stream().ok()?;
+        Some(ClientSide {
+            stream,
+            fd,
+            pending,
+        })
+    }
+}
+
 /// Handle a CONNECT whose port is allowed.
 pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Target) -> Next {
     let route = outbound::route(cfg, &target);
@@ -224,11 +246,12 @@ fn log_closed(client_fd: i32, server_fd: i32) {
 }
 
 /// Relay the tunnel until both sides close or it idles for Timeout.
-pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
-    let client_fd = client.fd;
-    let Ok((mut c, pending_up)) = client.into_stream() else {
-        return;
-    };
+pub async fn run_tunnel(client: ClientSide, server: ServerSide, cfg: &Config) {
+    let ClientSide {
+        stream: mut c,
+        fd: client_fd,
+        pending: pending_up,
+    } = client;
     let ServerSide {
         stream: mut s,
         fd: server_fd,
@@ -249,9 +272,8 @@ pub async fn run_tunnel(client: Client, server: ServerSide, cfg: &Config) {
     crate::ops::hooks::tunnel_primed(pending_up.len(), leftover.len()); // ops hook
     drop((pending_up, leftover));
     if primed.is_ok() {
-        if let Ok((TunnelEnd::IdleTimeout, _)) =
-            crate::ops::hooks::tunnel(tunnel::relay(&mut c, &mut s, cfg.timeout)).await
-        {
+        let relay = std::pin::pin!(tunnel::relay(&mut c, &mut s, cfg.timeout));
+        if let Ok((TunnelEnd::IdleTimeout, _)) = crate::ops::hooks::tunnel(relay).await {
             log_msg!(Level::Info, "Idle Timeout (after poll)");
         }
     }

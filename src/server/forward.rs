@@ -9,7 +9,9 @@ use super::request::{Next, Request};
 use crate::config::Config;
 use crate::http::forward::client_wants_keepalive;
 use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
-use crate::http::framing::{copy_body, request_framing, response_framing, Asked, Framing};
+use crate::http::framing::{
+    copy_body, request_framing, response_framing, split_buffered, Asked, Framing,
+};
 use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
 use crate::http::reverse;
@@ -19,7 +21,8 @@ use crate::log_msg;
 use crate::pages::{self, ErrorKind};
 use crate::upstream;
 use exchange::{closed, send_and_exchange, Failure};
-use tokio::io::AsyncWriteExt;
+use std::io::IoSlice;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 #[path = "forward_exchange.rs"]
 mod exchange;
@@ -144,14 +147,21 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
     } else {
         ClientConnection::Close
     };
+    let (mut early, mut rest) = (0usize, resp_framing);
     if !http09 {
         let (headers, extra) = reverse_response(cfg, headers, reverse_rule.as_deref());
         let head = build_response_head(&status, headers, line.version, client_conn, &extra, cfg);
-        if client.wr.write_all(&head).await.is_err() {
+        // The body bytes already read go out with the head, in one write.
+        (early, rest) = split_buffered(conn.rd.buffer().len(), resp_framing);
+        let sent = write_both(&mut client.wr, &head, &conn.rd.buffer()[..early]).await;
+        conn.rd.consume(early);
+        if sent.is_err() {
             return closed(client, server_fd);
         }
     }
-    let copied = copy_body(&mut conn.rd, &mut client.wr, resp_framing, cfg.timeout).await;
+    let copied = copy_body(&mut conn.rd, &mut client.wr, rest, cfg.timeout)
+        .await
+        .map(|n| n + early as u64);
     crate::ops::hooks::forwarded(&copied); // ops hook
     log_msg!(
         Level::Info,
@@ -254,4 +264,21 @@ fn reverse_response(
         }
     }
     (headers, extra)
+}
+
+/// Write `a` then `b` with as few system calls as the writer allows (one
+/// `writev` for a socket), without copying them together first.
+async fn write_both<W>(w: &mut W, a: &[u8], b: &[u8]) -> std::io::Result<()>
+where
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    let mut done = 0;
+    while done < a.len() {
+        let parts = [IoSlice::new(&a[done..]), IoSlice::new(b)];
+        match w.write_vectored(&parts).await? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            n => done += n,
+        }
+    }
+    w.write_all(&b[done - a.len()..]).await
 }

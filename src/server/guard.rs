@@ -69,7 +69,15 @@ pub fn mask_userinfo(line: &[u8]) -> Vec<u8> {
 /// Serve one accepted connection, containing any panic to it.
 pub async fn run(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, slots: Arc<Slots>) {
     let trace = Arc::new(Trace::default());
-    let conn = super::conn::handle(stream, peer, shared, slots, Arc::clone(&trace));
+    let traced = Arc::clone(&trace);
+    let conn = async move {
+        // The request handling's state (about 3.5 KiB) is boxed and freed
+        // when it ends, so a long-lived tunnel holds only its own.
+        let requests = Box::pin(super::conn::handle(stream, peer, shared, slots, traced));
+        if let Some(tunnel) = requests.await {
+            tunnel.run().await;
+        }
+    };
     if let Err(payload) = AssertUnwindSafe(conn).catch_unwind().await {
         let what = payload
             .downcast_ref::<&str>()

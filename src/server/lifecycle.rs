@@ -270,10 +270,7 @@ fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32
     if let Err(e) = crate::log::configure(&p.cfg, opts.foreground) {
         eprintln!("{prog}: {e}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match build_runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{prog}: cannot start the runtime: {e}");
@@ -288,6 +285,21 @@ fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32
     // Whatever the drain left running is cut here.
     runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
     code
+}
+
+/// One core to run on (the CPU affinity mask, e.g. a pinned container or
+/// `taskset`): a single-threaded runtime, which serves every connection on
+/// the thread that blocks in `epoll_wait` (a multi-threaded runtime with one
+/// worker still hands work between that worker and the main thread).
+/// More cores: one worker per core, as tokio's default.
+fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut b = if cores == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    b.enable_all().build()
 }
 
 async fn serve(

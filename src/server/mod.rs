@@ -233,7 +233,10 @@ async fn accept_loop(
         slots.note_if_full();
         let (shared, slots) = (Arc::clone(&shared), Arc::clone(&slots));
         conns.spawn(async move {
-            crate::ops::conn_scope(peer, guard::run(stream, peer, shared, slots)).await; // ops hook
+            // Boxed: passed by value into `conn_scope`, the connection's
+            // future would be stored twice over in the task.
+            let conn = Box::pin(guard::run(stream, peer, shared, slots));
+            crate::ops::conn_scope(peer, conn).await; // ops hook
             drop(permit);
         });
     }

@@ -43,12 +43,13 @@ pub fn strerror(e: &io::Error) -> String {
 /// Open a TCP connection to `host:port` as tinyproxy does, logging its
 /// `opensock:` lines. `local` is the address the client connected to
 /// (for BindSame). Each connect attempt is bounded by the config's Timeout.
+/// Returns the stream and the address it reached.
 pub async fn open(
     cfg: &Config,
     host: &str,
     port: u16,
     local: Option<IpAddr>,
-) -> Result<TcpStream, ConnectError> {
+) -> Result<(TcpStream, SocketAddr), ConnectError> {
     log_msg!(
         Level::Info,
         "opensock: opening connection to {}:{}",
@@ -77,7 +78,7 @@ pub async fn open(
     let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "No usable address");
     for addr in addrs {
         match crate::ops::hooks::timed_connect(connect_one(cfg, addr, local)).await {
-            Ok(s) => return Ok(s),
+            Ok(s) => return Ok((s, addr)),
             Err(e) => last = e,
         }
     }
@@ -145,7 +146,14 @@ async fn connect_one(
         remember_own_port(sock.local_addr()?);
     }
     match tokio::time::timeout(cfg.timeout, sock.connect(addr)).await {
-        Ok(r) => r,
+        Ok(Ok(s)) => {
+            // A request head and its body are separate writes: without
+            // this, Nagle holds the body until the server acknowledges
+            // the head (a delayed ACK: up to 40 ms).
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "Connection timed out",

@@ -54,11 +54,11 @@ pub async fn open<'a>(
     crate::ops::hooks::route(proxy); // ops hook
     let local = Some(client.local.ip());
     let Some(p) = proxy else {
-        let stream = opensock::open(cfg, &target.host, target.port, local)
+        let (stream, reached) = opensock::open(cfg, &target.host, target.port, local)
             .await
             .map_err(unable_to_connect)?;
         let fd = stream.as_raw_fd();
-        crate::ops::hooks::connected(&stream); // ops hook
+        crate::ops::hooks::connected(reached); // ops hook
         log_msg!(
             Level::Connect,
             "Established connection to host \"{}\" using file descriptor {}.",
@@ -72,7 +72,7 @@ pub async fn open<'a>(
         });
     };
     let mut stream = match opensock::open(cfg, &p.host, p.port, local).await {
-        Ok(s) => s,
+        Ok((s, _)) => s,
         Err(_) => {
             log_msg!(Level::Warning, "Could not connect to upstream proxy.");
             crate::ops::hooks::upstream_failed(crate::ops::labels::FAIL_UPSTREAM); // ops hook

@@ -34,6 +34,22 @@ pub enum CopyError {
     Write(std::io::Error),
 }
 
+/// How much of a body already buffered (`buffered`) can go out in the
+/// same write as its head, and the framing of what is left: only bodies
+/// relayed byte for byte (a length, or until close), never chunked ones,
+/// which are checked as they are copied. One write instead of two saves a
+/// system call and a wake-up of the client for a small response.
+pub fn split_buffered(buffered: usize, framing: Framing) -> (usize, Framing) {
+    match framing {
+        Framing::Length(n) => {
+            let take = buffered.min(usize::try_from(n).unwrap_or(usize::MAX));
+            (take, Framing::Length(n - take as u64))
+        }
+        Framing::Close => (buffered, Framing::Close),
+        Framing::Empty | Framing::Chunked => (0, framing),
+    }
+}
+
 /// Copy one body framed as `framing` from `r` to `w`; each read waits at
 /// most `idle`. Returns the number of body bytes read.
 pub async fn copy_body<R, W>(
@@ -145,5 +161,20 @@ mod tests {
         ] {
             assert!(run_chunked(bad).await.is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn split_buffered_takes_only_verbatim_bytes() {
+        assert_eq!(
+            split_buffered(10, Framing::Length(4)),
+            (4, Framing::Length(0))
+        );
+        assert_eq!(
+            split_buffered(3, Framing::Length(4)),
+            (3, Framing::Length(1))
+        );
+        assert_eq!(split_buffered(7, Framing::Close), (7, Framing::Close));
+        assert_eq!(split_buffered(7, Framing::Chunked), (0, Framing::Chunked));
+        assert_eq!(split_buffered(7, Framing::Empty), (0, Framing::Empty));
     }
 }
