@@ -6,7 +6,8 @@
 #                   play of README's walk-through, Debian package test
 #   make fuzz       every fuzz target for FUZZ_SECONDS (default 600) each
 #   make lint       fmt --check, clippy, deploy and release checks
-#                   (actionlint, shellcheck, kustomize output validated)
+#                   (actionlint, shellcheck, kustomize output validated),
+#                   no new import cycle in src/ (scripts/check-layers.py)
 #   make install    release build installed under $(DESTDIR)$(PREFIX)
 #   make image      container image with podman (localhost/tinyproxy-rs:dev)
 #   make deb        Debian package target/debian/tinyproxy-rs_VERSION_amd64.deb
@@ -85,6 +86,7 @@ fuzz-smoke:
 check-deploy:
 	bash scripts/check-deploy.sh
 	bash scripts/check-release.sh
+	python3 scripts/check-layers.py
 
 # test-image.sh builds and removes an image of its own tag; the kube play of
 # README's walk-through uses the one `make image` builds, as README says.

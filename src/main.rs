@@ -1,5 +1,7 @@
 //! The `tinyproxy` binary: parse the command line and run.
 
+#![forbid(unsafe_code)]
+
 use tinyproxy_rs::cli::{self, Command};
 
 fn main() {

@@ -278,6 +278,5 @@ fn finish(mut st: State, path: &Path) -> Result<Loaded, ConfigError> {
 
 /// tinyproxy warns about a missing `User` only when started as root.
 fn running_as_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    crate::sys::is_root()
 }

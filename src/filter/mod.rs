@@ -66,10 +66,10 @@ pub struct Filter {
 #[derive(Debug, thiserror::Error)]
 pub enum FilterError {
     /// The file could not be opened.
-    #[error("filter file: {}", os_message(.0))]
+    #[error("filter file: {}", crate::sys::strerror(.0))]
     Open(#[source] io::Error),
     /// The file could not be read (e.g. it is a directory).
-    #[error("fgets: {}", os_message(.0))]
+    #[error("fgets: {}", crate::sys::strerror(.0))]
     Read(#[source] io::Error),
     /// The file is longer than [`MAX_FILTER_BYTES`].
     #[error("filter file: larger than {limit} bytes ({} MiB); not loaded", limit / (1024 * 1024))]
@@ -120,15 +120,6 @@ impl FilterError {
             | FilterError::TooLarge { .. } => format!("{self}\n"),
             FilterError::BadPattern { reason, .. } => format!("{self}\n({reason})\n"),
         }
-    }
-}
-
-/// `strerror` text of an OS error, as `perror` prints it.
-fn os_message(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
     }
 }
 

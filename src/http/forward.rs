@@ -19,20 +19,8 @@ pub fn via_name(cfg: &Config) -> &str {
     static HOSTNAME: OnceLock<String> = OnceLock::new();
     match &cfg.via_proxy_name {
         Some(n) => n,
-        None => HOSTNAME.get_or_init(hostname),
+        None => HOSTNAME.get_or_init(crate::sys::hostname),
     }
-}
-
-fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its whole length; gethostname writes
-    // at most that many bytes.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return "localhost".to_string();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
 /// Our `Via` value, extending any the message carried: `1.1 name

@@ -34,10 +34,16 @@ pub fn open_log_file(path: &Path) -> io::Result<File> {
     let shown = path.display();
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => create(path).inspect_err(|e| {
-            complain(format_args!("Could not create file {shown}: {}", reason(e)));
+            complain(format_args!(
+                "Could not create file {shown}: {}",
+                crate::sys::strerror(e)
+            ));
         }),
         Err(e) => {
-            complain(format_args!("Error checking file {shown}: {}", reason(&e)));
+            complain(format_args!(
+                "Error checking file {shown}: {}",
+                crate::sys::strerror(&e)
+            ));
             Err(e)
         }
         Ok(before) => open_existing(path, &before),
@@ -68,7 +74,12 @@ fn open_existing(path: &Path, before: &Metadata) -> io::Result<File> {
         .append(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
-        .inspect_err(|e| complain(format_args!("Could not open file {shown}: {}", reason(e))))?;
+        .inspect_err(|e| {
+            complain(format_args!(
+                "Could not open file {shown}: {}",
+                crate::sys::strerror(e)
+            ))
+        })?;
     let after = file.metadata()?;
     if after.dev() != before.dev() || after.ino() != before.ino() || after.mode() != before.mode() {
         complain(format_args!(
@@ -80,7 +91,7 @@ fn open_existing(path: &Path, before: &Metadata) -> io::Result<File> {
         let e = io::Error::from_raw_os_error(libc::EMLINK);
         complain(format_args!(
             "The file {shown} has too many links, or is not a regular file: {}",
-            reason(&e)
+            crate::sys::strerror(&e)
         ));
         return Err(e);
     }
@@ -93,27 +104,9 @@ fn complain(msg: std::fmt::Arguments<'_>) {
     let _ = io::stderr().write_all(line.as_bytes());
 }
 
-/// The `strerror` text of an error, without Rust's ` (os error N)` suffix.
-pub fn reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    match e.raw_os_error() {
-        Some(code) => text
-            .strip_suffix(&format!(" (os error {code})"))
-            .map(str::to_owned)
-            .unwrap_or(text),
-        None => text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reason_is_strerror() {
-        let e = io::Error::from_raw_os_error(libc::EACCES);
-        assert_eq!(reason(&e), "Permission denied");
-    }
 
     #[test]
     fn std_streams() {

@@ -171,7 +171,7 @@ impl State {
     /// Unlike tinyproxy we also resend the line that failed.
     fn write_failed(&mut self, e: &io::Error, level: Level, msg: &str) {
         let label = self.sink.label();
-        let why = file::reason(e);
+        let why = crate::sys::strerror(e);
         if self.stderr_fallback && !matches!(self.sink, Sink::Std(StdStream::Stderr)) {
             warn_on_stderr(&format!(
                 "Could not write to log file {label}: {why}; logging to stderr instead."
@@ -210,7 +210,7 @@ impl State {
                     warn_on_stderr(&format!(
                         "Could not open log file {}: {}; logging to stderr instead.",
                         path.display(),
-                        file::reason(&e)
+                        crate::sys::strerror(&e)
                     ));
                     Sink::Std(StdStream::Stderr)
                 }
@@ -219,7 +219,7 @@ impl State {
                     let text = format!(
                         "ERROR: Could not create log file {}: {}.",
                         path.display(),
-                        file::reason(&e)
+                        crate::sys::strerror(&e)
                     );
                     self.store_one(Level::Critical, &text);
                     self.store_one(Level::Critical, "Falling back to syslog logging.");

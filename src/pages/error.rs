@@ -2,9 +2,10 @@
 //! from ErrorFile / DefaultErrorFile / the built-in page (spec §6.14).
 
 use super::kind::ErrorKind;
-use super::template::{read_template, render_into, strerror, Vars};
+use super::template::{read_template, render_into, Vars};
 use super::{standard_vars, PageContext, SERVER_HEADER};
 use crate::log::Level;
+use crate::sys::strerror;
 
 /// Print the status line `HTTP/1.<minor> CODE REASON`. `None` (request line
 /// not parsed yet, or not HTTP/1.x) answers HTTP/1.0, as tinyproxy does.

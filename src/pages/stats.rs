@@ -9,9 +9,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::{status_line, FOOTER, XHTML_PROLOGUE};
-use super::template::{http_date, read_template, render_into, strerror};
+use super::template::{http_date, read_template, render_into};
 use super::{standard_vars, PageContext, SERVER_HEADER};
 use crate::log::Level;
+use crate::sys::strerror;
 
 /// The live counters.
 #[derive(Debug, Default)]

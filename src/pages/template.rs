@@ -131,13 +131,3 @@ pub fn http_date() -> String {
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string()
 }
-
-/// The text of an I/O error without Rust's ` (os error N)` suffix, so it
-/// reads like C's `strerror` in log lines and pages.
-pub fn strerror(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(pos) if text.ends_with(')') => text[..pos].to_string(),
-        _ => text,
-    }
-}

@@ -129,7 +129,7 @@ async fn via_http_upstream(
         log_msg!(
             Level::Info,
             "process_client_headers failed: {}. host \"{}\" using file descriptor {}.",
-            super::opensock::strerror(&e),
+            crate::sys::strerror(&e),
             target.host,
             fd
         );

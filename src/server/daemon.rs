@@ -138,7 +138,7 @@ impl Drop for PidFile {
                 Level::Warning,
                 "Could not remove PID file \"{}\": {}.",
                 self.0.display(),
-                super::opensock::strerror(&e)
+                crate::sys::strerror(&e)
             );
         }
     }

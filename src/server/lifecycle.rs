@@ -229,7 +229,7 @@ fn pid_file(
     match daemon::write_pid_file(path) {
         Ok(f) => Ok(Some(f)),
         Err(e) => {
-            let why = super::opensock::strerror(&e);
+            let why = crate::sys::strerror(&e);
             if foreground {
                 log_msg!(
                     Level::Warning,

@@ -83,11 +83,7 @@ fn bind_one(addr: &ScopedAddr, port: u16) -> Option<TcpListener> {
             Some(l)
         }
         Err(e) => {
-            log_msg!(
-                Level::Error,
-                "bind failed: {}",
-                super::opensock::strerror(&e)
-            );
+            log_msg!(Level::Error, "bind failed: {}", crate::sys::strerror(&e));
             None
         }
     }
@@ -144,13 +140,5 @@ fn scope_index(name: &str) -> io::Result<u32> {
     if let Ok(n) = name.parse::<u32>() {
         return Ok(n);
     }
-    let c = std::ffi::CString::new(name)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "bad interface name"))?;
-    // SAFETY: `c` is a valid NUL-terminated string for the call's duration.
-    let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    if idx == 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(idx)
-    }
+    crate::sys::if_nametoindex(name)
 }

@@ -140,14 +140,14 @@ impl Server {
                     Level::Info,
                     "Reload: cannot listen on {}: {}",
                     addr,
-                    opensock::strerror(&e)
+                    crate::sys::strerror(&e)
                 ),
                 Err(e) => {
                     log_msg!(
                         Level::Error,
                         "Reload: cannot listen on {}: {}; keeping the old listeners",
                         addr,
-                        opensock::strerror(&e)
+                        crate::sys::strerror(&e)
                     );
                     return None;
                 }
@@ -222,7 +222,7 @@ async fn accept_loop(
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
             Err(e) => {
-                log_msg!(Level::Error, "accept failed: {}", opensock::strerror(&e));
+                log_msg!(Level::Error, "accept failed: {}", crate::sys::strerror(&e));
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }

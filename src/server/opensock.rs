@@ -26,17 +26,8 @@ impl ConnectError {
     pub fn reason(&self) -> String {
         match self {
             ConnectError::Resolve(r) => r.clone(),
-            ConnectError::Connect(e) => strerror(e),
+            ConnectError::Connect(e) => crate::sys::strerror(e),
         }
-    }
-}
-
-/// `strerror`-style text for an I/O error, without Rust's "(os error N)".
-pub fn strerror(e: &io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
     }
 }
 

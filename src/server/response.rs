@@ -65,9 +65,7 @@ async fn read_one<R: AsyncBufRead + Unpin>(
                 Ok(Some(l)) => return Ok(l),
                 // tinyproxy prints strerror(errno) with errno 0 here.
                 Ok(None) => return Err("Success".to_string()),
-                Err(crate::http::HttpError::Io(e)) => {
-                    return Err(crate::server::opensock::strerror(&e))
-                }
+                Err(crate::http::HttpError::Io(e)) => return Err(crate::sys::strerror(&e)),
                 Err(e) => return Err(e.to_string()),
             }
         }

@@ -6,9 +6,10 @@
 //! in flight and given back empty, so an idle tunnel holds no pipe (and
 //! no file descriptors beyond its two sockets).
 
+use nix::fcntl::OFlag;
 use std::cell::RefCell;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
@@ -30,19 +31,8 @@ thread_local! {
 
 impl Pipe {
     fn new() -> io::Result<Pipe> {
-        let mut fds = [0 as libc::c_int; 2];
-        // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-        let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
-        if rc != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: pipe2 succeeded, so both descriptors are open and ours.
-        let pipe = unsafe {
-            Pipe {
-                r: OwnedFd::from_raw_fd(fds[0]),
-                w: OwnedFd::from_raw_fd(fds[1]),
-            }
-        };
+        let (r, w) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
+        let pipe = Pipe { r, w };
         // A bigger pipe where allowed (pipe-max-size); the default 64 KiB
         // otherwise. SAFETY: fcntl on a descriptor we own.
         unsafe { libc::fcntl(pipe.w.as_raw_fd(), libc::F_SETPIPE_SZ, CHUNK as libc::c_int) };
