@@ -54,18 +54,22 @@ pub async fn delay(delay: Duration, signals: &mut signal_hook_tokio::Signals) ->
         "Not ready; still accepting connections for {} s (--shutdown-delay).",
         delay.as_secs()
     );
-    let second = async {
-        while let Some(sig) = signals.next().await {
-            if sig == SIGTERM || sig == SIGINT {
-                return;
-            }
-        }
-        std::future::pending::<()>().await
-    };
     tokio::select! {
         _ = tokio::time::sleep(delay) => true,
-        _ = second => false,
+        _ = second_signal(signals) => false,
     }
+}
+
+/// Resolves at the next SIGTERM or SIGINT (other signals are consumed and
+/// ignored): a second one during the shutdown delay or the drain means
+/// "end now".
+pub async fn second_signal(signals: &mut signal_hook_tokio::Signals) {
+    while let Some(sig) = signals.next().await {
+        if sig == SIGTERM || sig == SIGINT {
+            return;
+        }
+    }
+    std::future::pending::<()>().await
 }
 
 /// Second phase, once the listeners are closed: connections waiting for

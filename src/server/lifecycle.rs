@@ -394,18 +394,10 @@ async fn drain(server: &super::Server, grace: Duration, signals: &mut signal_hoo
         open,
         grace.as_secs()
     );
-    let second = async {
-        while let Some(sig) = signals.next().await {
-            if sig == SIGTERM || sig == SIGINT {
-                return;
-            }
-        }
-        std::future::pending::<()>().await
-    };
     let why = tokio::select! {
         _ = server.all_closed() => "",
         _ = tokio::time::sleep(grace) => " (grace time over)",
-        _ = second => " (second signal)",
+        _ = crate::ops::shutdown::second_signal(signals) => " (second signal)",
     };
     match server.open_connections() {
         0 => log_msg!(Level::Notice, "Drain finished: no connection cut."),
