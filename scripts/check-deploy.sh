@@ -23,26 +23,9 @@ export PATH="$VENV/bin:$PATH"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
-# (In a subshell with errexit on, not as an `if` condition: there bash
-# ignores `set -e` in the function, and only its last command counted.)
-step() {
-  local name="$1" start end status
-  shift
-  start=$(date +%s%N)
-  printf 'check-deploy: %-28s ' "$name"
-  set +e
-  (set -e; "$@") >"$TMP/out" 2>&1
-  status=$?
-  set -e
-  if [ "$status" = 0 ]; then
-    end=$(date +%s%N)
-    printf 'ok (%d ms)\n' "$(( (end - start) / 1000000 ))"
-  else
-    echo "FAILED"
-    cat "$TMP/out"
-    exit 1
-  fi
-}
+CHECK_NAME=check-deploy CHECK_WIDTH=28
+# shellcheck source=scripts/check-lib.sh
+. "$ROOT/scripts/check-lib.sh"
 
 yaml_lint() { yamllint -s -c scripts/yamllint.yaml deploy/; }
 

@@ -28,28 +28,9 @@ export PATH="$VENV/bin:$PATH"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
-# Runs "$@" with its output kept aside; on failure prints it and stops.
-# The command runs in a subshell with errexit on, and not as the
-# condition of an `if` or `||`: there bash ignores `set -e` in the whole
-# function, and a failing command before its last one would pass.
-step() {
-  local name="$1" start end status
-  shift
-  start=$(date +%s%N)
-  printf 'check-release: %-32s ' "$name"
-  set +e
-  (set -e; "$@") >"$TMP/out" 2>&1
-  status=$?
-  set -e
-  if [ "$status" = 0 ]; then
-    end=$(date +%s%N)
-    printf 'ok (%d ms)\n' "$(( (end - start) / 1000000 ))"
-  else
-    echo "FAILED"
-    cat "$TMP/out"
-    exit 1
-  fi
-}
+CHECK_NAME=check-release CHECK_WIDTH=32
+# shellcheck source=scripts/check-lib.sh
+. "$ROOT/scripts/check-lib.sh"
 
 workflow_lint() {
   yamllint -s -c scripts/yamllint.yaml .github/
