@@ -144,16 +144,21 @@ pub(super) async fn linger(client: &mut Client) {
     }
 }
 
+/// Whether the request's `Host:` header names the stats host (exactly,
+/// with an optional port): the stats page, and its `Authorization` path.
+fn names_stat_host(cfg: &Config, req: &Request) -> bool {
+    req.headers
+        .get("Host")
+        .is_some_and(|h| pages::is_stat_host(&cfg.stat_host, &String::from_utf8_lossy(h)))
+}
+
 /// BasicAuth (spec §6.9, 1.11.3 semantics): `Some(next)` when refused.
 async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<Next> {
     if cfg.basic_auth.is_empty() {
         return None;
     }
     let proxy_auth = req.headers.get("Proxy-Authorization");
-    let stathost = req
-        .headers
-        .get("Host")
-        .is_some_and(|h| pages::is_stat_host(&cfg.stat_host, &String::from_utf8_lossy(h)));
+    let stathost = names_stat_host(cfg, req);
     let check = if stathost {
         auth::check_stathost_auth(cfg, proxy_auth, req.headers.get("Authorization"))
     } else {
@@ -193,11 +198,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
     // As tinyproxy 1.11.3: a `Host:` naming the stats host (exactly, with
     // an optional port) is the stats page, before reverse mapping and the
     // transparent path look at the request.
-    if req
-        .headers
-        .get("Host")
-        .is_some_and(|h| pages::is_stat_host(&cfg.stat_host, &String::from_utf8_lossy(h)))
-    {
+    if names_stat_host(cfg, &req) {
         log_msg!(Level::Notice, "Request for the stathost.");
         send_stats(client, cfg, &req.line).await;
         return Next::Close;
