@@ -27,6 +27,22 @@ pub fn wait_port(addr: SocketAddr) {
     panic!("nothing listens on {addr} after {DEADLINE:?}");
 }
 
+/// Wait until `addr` answers (true) or `child` exits (false: it could not
+/// listen, or failed otherwise); panics at the deadline.
+fn listening(child: &mut Child, addr: SocketAddr) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < DEADLINE {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("nothing listens on {addr} after {DEADLINE:?}");
+}
+
 /// A running proxy (ours or tinyproxy), killed on drop.
 pub struct Proxy {
     pub child: Child,
@@ -51,33 +67,41 @@ impl Proxy {
         Proxy::start_listening(env!("CARGO_BIN_EXE_tinyproxy"), "", body)
     }
 
+    /// A port from `free_port` can be taken by another process before the
+    /// proxy binds it; a proxy that exits before its port answers is
+    /// started again on a new port (twice at most).
     fn start_listening(bin: &str, listen: &str, body: &str) -> Proxy {
         let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
         let log = dir.path().join("proxy.log");
         let conf = dir.path().join("tinyproxy.conf");
-        let text = format!(
-            "Port {port}\n{listen}LogFile \"{}\"\nLogLevel Info\n{body}\n",
-            log.display()
-        );
-        std::fs::write(&conf, text).expect("write conf");
-        let child = Command::new(bin)
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn proxy");
-        let p = Proxy {
-            child,
-            port,
-            dir,
-            log,
-        };
-        wait_port(p.addr());
-        p
+        for _ in 0..3 {
+            let port = free_port();
+            let text = format!(
+                "Port {port}\n{listen}LogFile \"{}\"\nLogLevel Info\n{body}\n",
+                log.display()
+            );
+            std::fs::write(&conf, text).expect("write conf");
+            let mut child = Command::new(bin)
+                .arg("-d")
+                .arg("-c")
+                .arg(&conf)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn proxy");
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            // One probe connection in all (tests count connections).
+            if listening(&mut child, addr) {
+                return Proxy {
+                    child,
+                    port,
+                    dir,
+                    log,
+                };
+            }
+        }
+        panic!("{bin} exited before it listened, three times (config {conf:?})");
     }
 
     pub fn addr(&self) -> SocketAddr {

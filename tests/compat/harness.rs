@@ -179,7 +179,29 @@ impl Ctx {
     }
 
     /// Start with a complete config text (placeholders expanded).
+    ///
+    /// A free port can still be taken by another process between
+    /// `free_port` and the proxy's bind; when a `{PROXY}` config then fails
+    /// to listen, it is started again on a new port (twice at most), so a
+    /// port race is not reported as a difference.
     pub fn start_full(&mut self, text: &str, marker: &str) {
+        for attempt in 0..3 {
+            self.spawn(text);
+            if attempt == 2 || !text.contains("{PROXY}") || !self.bind_failed(marker) {
+                break;
+            }
+            let (old, port) = (self.port.to_string(), free_port());
+            if let Some(entry) = self.map.iter_mut().find(|(v, _)| *v == old) {
+                entry.0 = port.to_string();
+            }
+            self.port = port;
+        }
+        let line = self.wait_log(marker);
+        self.log_mark = line;
+    }
+
+    /// Write the config and start the proxy on it (`-d -c`).
+    fn spawn(&mut self, text: &str) {
         let conf = self.file("tinyproxy.conf", text);
         let out = std::fs::File::create(self.path("stdout")).expect("stdout file");
         let err = std::fs::File::create(self.path("stderr")).expect("stderr file");
@@ -196,8 +218,25 @@ impl Ctx {
             .spawn()
             .expect("spawn proxy");
         self.proc = Some(Proc(child));
-        let line = self.wait_log(marker);
-        self.log_mark = line;
+    }
+
+    /// Whether the proxy just started exited because it could not listen
+    /// (false once the log says `marker`, or for any other end or delay:
+    /// `wait_log` then reports it).
+    fn bind_failed(&mut self, marker: &str) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < WAIT && self.find_log(marker).is_none() {
+            let exited = match self.proc.as_mut() {
+                Some(p) => matches!(p.0.try_wait(), Ok(Some(_))),
+                None => return false,
+            };
+            if exited {
+                let err = std::fs::read_to_string(self.path("stderr")).unwrap_or_default();
+                return err.contains("Could not create listening sockets");
+            }
+            std::thread::sleep(Duration::from_millis(15));
+        }
+        false
     }
 
     fn log_path(&self) -> PathBuf {
@@ -208,19 +247,28 @@ impl Ctx {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
+    /// The offset just after the first complete log line past the mark
+    /// that contains `needle`.
+    fn find_log(&self, needle: &str) -> Option<usize> {
+        let mut off = 0;
+        for l in self.log_text().split_inclusive('\n') {
+            off += l.len();
+            if off > self.log_mark && l.contains(needle) && l.ends_with('\n') {
+                return Some(off);
+            }
+        }
+        None
+    }
+
     /// Wait until the log has a line containing `needle` after the mark;
     /// returns the byte offset just after that line.
     pub fn wait_log(&mut self, needle: &str) -> usize {
         let start = Instant::now();
         loop {
-            let t = self.log_text();
-            let mut off = 0;
-            for l in t.split_inclusive('\n') {
-                off += l.len();
-                if off > self.log_mark && l.contains(needle) && l.ends_with('\n') {
-                    return off;
-                }
+            if let Some(off) = self.find_log(needle) {
+                return off;
             }
+            let t = self.log_text();
             if let Some(p) = self.proc.as_mut() {
                 if let Ok(Some(st)) = p.0.try_wait() {
                     let err = std::fs::read_to_string(self.path("stderr")).unwrap_or_default();
