@@ -13,7 +13,7 @@
 #   make deb        Debian package target/debian/tinyproxy-rs_VERSION_amd64.deb
 #   make test-deb   lintian, then the package tested in a Debian 12 root
 #                   (chroot, and booted with systemd under podman)
-#   make bench      loopback benchmark of the release binary beside tinyproxy
+#   make bench      loopback benchmark of the static release binary beside tinyproxy
 #                   and squid (../shared/bench, 3 rounds, median; ~15 min)
 
 CARGO    ?= cargo
@@ -45,7 +45,7 @@ export CARGO_TARGET_DIR IMAGE IMAGE_E2E
 
 .PHONY: all build release run test deps fmt-check clippy cargo-test lint \
 	fuzz fuzz-smoke check-deploy test-image image install install-files install-systemd \
-	uninstall clean deb test-deb bench
+	uninstall clean deb test-deb bench release-static
 
 all: build
 
@@ -54,6 +54,13 @@ build:
 
 release:
 	$(CARGO) build --release
+
+# The static build the image and the release tarballs ship (glibc with
+# crt-static, symbols stripped): what `make bench` measures.
+STATIC_BIN ?= $(CARGO_TARGET_DIR)/x86_64-unknown-linux-gnu/release/tinyproxy
+release-static:
+	RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
+		$(CARGO) build --release --target x86_64-unknown-linux-gnu --bin tinyproxy
 
 run:
 	$(CARGO) run -- -d -c conf/tinyproxy.conf
@@ -118,9 +125,9 @@ deb: release
 BENCH_DIR    ?= $(firstword $(wildcard $(CURDIR)/../shared/bench $(CURDIR)/../../shared/bench))
 BENCH_ROUNDS ?= 3
 
-bench: release
+bench: release-static
 	@test -n "$(BENCH_DIR)" || { echo "make bench: ../shared/bench not found; set BENCH_DIR" >&2; exit 1; }
-	PROXY_BIN=$(BIN) PROXY_NAME=tinyproxy-rs ROUNDS=$(BENCH_ROUNDS) \
+	PROXY_BIN=$(STATIC_BIN) PROXY_NAME=tinyproxy-rs ROUNDS=$(BENCH_ROUNDS) \
 		$(BENCH_DIR)/run.sh tinyproxy squid
 
 # -------------------------------------------------------------- install
