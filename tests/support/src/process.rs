@@ -1,0 +1,385 @@
+//! Processes: one builder for a proxy (our binary or a real tinyproxy) on
+//! a free loopback port, and guards that end other servers by their pid
+//! (or their own process group) when the test ends, also on panic.
+
+use crate::ports::{free_port, local};
+use crate::wait::{self, wait_for};
+use std::ffi::OsString;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+
+/// Debian's tinyproxy 1.11.1, used as a real upstream and as a reference.
+pub const DEBIAN: &str = "/usr/bin/tinyproxy";
+
+/// The log line a proxy writes once its sockets are bound (NOTICE, so it
+/// shows at any `LogLevel` up to Notice).
+pub const INIT_LINE: &str = "Initializing tinyproxy ...";
+
+/// The reference tinyproxy builds that exist on this machine (the
+/// upstream build from `/work/shared/reference/build.sh`, then Debian's).
+pub fn references() -> Vec<&'static str> {
+    ["/work/refbuild/tinyproxy", DEBIAN]
+        .into_iter()
+        .filter(|p| Path::new(p).exists())
+        .collect()
+}
+
+/// Send `sig` to `pid`, a process this test started; fails the test if
+/// the signal cannot be sent.
+pub fn kill(pid: u32, sig: i32) {
+    use nix::sys::signal::{kill, Signal};
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).expect("pid fits"));
+    let sig = Signal::try_from(sig).expect("a known signal");
+    kill(pid, sig).unwrap_or_else(|e| panic!("kill({pid}, {sig}) failed: {e}"));
+}
+
+/// Make a child die with the thread that spawned it (PR_SET_PDEATHSIG),
+/// so a test run that is killed leaves no proxy behind.
+pub fn die_with_parent(cmd: &mut Command) {
+    // SAFETY: prctl is async-signal-safe; the closure allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+}
+
+/// When a started proxy counts as up.
+#[derive(Clone, Debug)]
+pub enum Ready {
+    /// Its port accepts a connection (exactly one probe connection).
+    Port,
+    /// Its log has a line containing this text.
+    Log(String),
+}
+
+/// How to start a proxy: `Port`, `Listen`, `LogFile` (and `LogLevel`)
+/// lines are written by the builder before the caller's config body.
+pub struct ProxyBuilder {
+    bin: PathBuf,
+    body: String,
+    listen: String,
+    log_level: Option<String>,
+    args: Vec<OsString>,
+    envs: Vec<(OsString, OsString)>,
+    stdin: Option<Vec<u8>>,
+    ready: Ready,
+}
+
+impl ProxyBuilder {
+    /// `bin` with an empty body, `Listen 127.0.0.1`, `LogLevel Info`,
+    /// ready when its port answers.
+    pub fn new(bin: impl AsRef<Path>) -> ProxyBuilder {
+        ProxyBuilder {
+            bin: bin.as_ref().to_path_buf(),
+            body: String::new(),
+            listen: "Listen 127.0.0.1\n".into(),
+            log_level: Some("Info".into()),
+            args: Vec::new(),
+            envs: Vec::new(),
+            stdin: None,
+            ready: Ready::Port,
+        }
+    }
+
+    /// The config after the lines the builder writes.
+    pub fn config(mut self, body: &str) -> Self {
+        self.body = body.to_string();
+        self
+    }
+
+    /// No `Listen` line: the IPv4 and IPv6 wildcards.
+    pub fn wildcard(mut self) -> Self {
+        self.listen.clear();
+        self
+    }
+
+    /// No `LogLevel` line (the body or the default decides).
+    pub fn no_log_level(mut self) -> Self {
+        self.log_level = None;
+        self
+    }
+
+    /// Arguments before `-d -c FILE`.
+    pub fn args<S: AsRef<std::ffi::OsStr>>(mut self, args: &[S]) -> Self {
+        self.args
+            .extend(args.iter().map(|a| a.as_ref().to_os_string()));
+        self
+    }
+
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    /// Bytes on the proxy's stdin (closed after them); stdin is null
+    /// otherwise.
+    pub fn stdin(mut self, bytes: &[u8]) -> Self {
+        self.stdin = Some(bytes.to_vec());
+        self
+    }
+
+    /// Count the proxy as up once its log has a line containing `needle`.
+    pub fn ready_on_log(mut self, needle: &str) -> Self {
+        self.ready = Ready::Log(needle.to_string());
+        self
+    }
+
+    /// Start it on a free port. A port from `free_port` can be taken by
+    /// another process before the proxy binds it: a proxy that exits
+    /// before it is ready is started again on a new port (twice at most).
+    pub fn start(self) -> Proxy {
+        for _ in 0..3 {
+            let mut p = self.spawn();
+            if self.is_ready(&mut p) {
+                return p;
+            }
+        }
+        panic!(
+            "{} exited before it was ready, three times",
+            self.bin.display()
+        );
+    }
+
+    fn head(&self, log: &Path) -> String {
+        let level = self
+            .log_level
+            .as_ref()
+            .map(|l| format!("LogLevel {l}\n"))
+            .unwrap_or_default();
+        format!("{}LogFile \"{}\"\n{level}", self.listen, log.display())
+    }
+
+    /// One attempt, in a fresh directory (no lines of an earlier one).
+    fn spawn(&self) -> Proxy {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("proxy.log");
+        let conf = dir.path().join("tinyproxy.conf");
+        let port = free_port();
+        let head = self.head(&log);
+        std::fs::write(&conf, conf_text(port, &head, &self.body)).expect("write conf");
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(&self.args)
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("spawn proxy");
+        if let (Some(bytes), Some(mut input)) = (&self.stdin, child.stdin.take()) {
+            let _ = input.write_all(bytes);
+        }
+        Proxy {
+            child,
+            port,
+            dir,
+            conf,
+            log,
+            head,
+        }
+    }
+
+    fn is_ready(&self, p: &mut Proxy) -> bool {
+        match &self.ready {
+            Ready::Port => {
+                let addr = p.addr();
+                wait::listening(&mut p.child, addr)
+            }
+            Ready::Log(needle) => wait_for("the proxy to start or fail", || {
+                if p.count(needle) > 0 {
+                    Some(true)
+                } else {
+                    p.child.try_wait().expect("try_wait").map(|_| false)
+                }
+            }),
+        }
+    }
+}
+
+/// The config the builder writes: `Port`, its head lines, the body.
+fn conf_text(port: u16, head: &str, body: &str) -> String {
+    format!("Port {port}\n{head}{body}\n")
+}
+
+/// A running proxy (ours or tinyproxy) in the foreground, logging to a
+/// file in its own directory; killed on drop if still running.
+pub struct Proxy {
+    pub child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    pub conf: PathBuf,
+    pub log: PathBuf,
+    head: String,
+}
+
+impl Proxy {
+    /// `bin` with `body` on a free port of 127.0.0.1 at `LogLevel Info`,
+    /// up once the port answers (one probe connection in all).
+    pub fn start(bin: impl AsRef<Path>, body: &str) -> Proxy {
+        ProxyBuilder::new(bin).config(body).start()
+    }
+
+    /// `bin` with no `Listen` line: the IPv4 and IPv6 wildcards.
+    pub fn start_wildcard(bin: impl AsRef<Path>, body: &str) -> Proxy {
+        ProxyBuilder::new(bin).config(body).wildcard().start()
+    }
+
+    /// `bin` with `args` before `-d -c FILE` and no `LogLevel` line; up
+    /// once the log is open (`INIT_LINE`): the sockets are bound by then,
+    /// and the lifecycle signals are held until their handlers are
+    /// installed, so the test may connect and signal at once.
+    pub fn start_args(bin: impl AsRef<Path>, body: &str, args: &[&str]) -> Proxy {
+        ProxyBuilder::new(bin)
+            .config(body)
+            .args(args)
+            .no_log_level()
+            .ready_on_log(INIT_LINE)
+            .start()
+    }
+
+    pub fn builder(bin: impl AsRef<Path>) -> ProxyBuilder {
+        ProxyBuilder::new(bin)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        local(self.port)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn log_text(&self) -> String {
+        wait::read_text(&self.log)
+    }
+
+    /// Lines of the log containing `needle`.
+    pub fn count(&self, needle: &str) -> usize {
+        wait::count_lines(&self.log, needle)
+    }
+
+    /// Wait until the log has a line containing `needle`; return it.
+    pub fn wait_log(&self, needle: &str) -> String {
+        wait::wait_log(&self.log, needle)
+    }
+
+    /// Wait until the log has at least `n` lines containing `needle`.
+    pub fn wait_log_n(&self, needle: &str, n: usize) {
+        wait::wait_log_n(&self.log, needle, n)
+    }
+
+    /// Send `sig` to the proxy (a process this test started).
+    pub fn signal(&self, sig: i32) {
+        kill(self.child.id(), sig);
+    }
+
+    /// Replace the config (same port and head lines) atomically.
+    pub fn write_conf(&self, body: &str) {
+        self.write_conf_port(self.port, body);
+    }
+
+    pub fn write_conf_port(&self, port: u16, body: &str) {
+        write_atomic(&self.conf, &conf_text(port, &self.head, body));
+    }
+
+    /// Send a reload signal and wait until that reload has finished or
+    /// failed (by counting the end lines).
+    pub fn reload(&self, sig: i32) {
+        let before = self.reloads_ended();
+        self.signal(sig);
+        wait_for("the reload to end", || {
+            (self.reloads_ended() > before).then_some(())
+        });
+    }
+
+    fn reloads_ended(&self) -> usize {
+        self.count("Reloading config file finished") + self.count("Reloading config file failed!")
+    }
+
+    /// Wait for the process to exit (bounded) and return its status.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        wait_for("the proxy to exit", || {
+            self.child.try_wait().expect("try_wait")
+        })
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Write `text` to `path` atomically (temp file + rename), so a reload
+/// never reads half a file.
+pub fn write_atomic(path: &Path, text: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).expect("write tmp");
+    std::fs::rename(&tmp, path).expect("rename");
+}
+
+/// A child process ended when dropped: by its pid, or (for daemons that
+/// fork helpers, like danted) its whole process group.
+pub struct Guard {
+    pub child: Child,
+    pub name: String,
+    group: bool,
+}
+
+impl Guard {
+    /// Guard a child this test spawned; killed by its pid.
+    pub fn new(child: Child) -> Guard {
+        Guard {
+            child,
+            name: String::new(),
+            group: false,
+        }
+    }
+
+    /// Start `cmd` in its own process group with null stdio; the group
+    /// is killed on drop.
+    pub fn spawn_group(name: &str, mut cmd: Command) -> Guard {
+        cmd.process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        Guard {
+            child,
+            name: name.to_string(),
+            group: true,
+        }
+    }
+
+    /// Fails the test if the process already exited (bad config etc.).
+    pub fn assert_running(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("{} exited early: {status}", self.name);
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if self.group {
+            let pgid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+            let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+        } else {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
