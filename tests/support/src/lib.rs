@@ -33,7 +33,7 @@ pub mod socks;
 pub mod wait;
 
 pub use http::{curl, raw, read_message, Conn, Response};
-pub use origin::{echo_response, echo_server, Origin, RawOrigin, Reply, SlowOrigin};
+pub use origin::{echo_response, echo_server, Origin, RawOrigin, Recorded, Reply, SlowOrigin};
 pub use ports::{free_port, local};
 pub use process::{kill, Guard, Proxy, ProxyBuilder, Ready};
 pub use wait::{wait_for, wait_port, DEADLINE};
