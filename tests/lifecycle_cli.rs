@@ -1,12 +1,12 @@
 //! Command line and start-up checks: `-v`, `-h`, unknown flags,
 //! `--check`, unknown User/Group, and running unprivileged.
 
-mod common;
-mod lifecycle_support;
-
-use lifecycle_support::*;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output, Stdio};
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN)

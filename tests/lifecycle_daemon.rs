@@ -2,13 +2,13 @@
 //! dropped privileges, SIGTERM clean-up; and the pid-file symlink refusal
 //! (CVE-2017-11747).
 
-mod common;
-mod lifecycle_support;
-
-use lifecycle_support::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -92,7 +92,7 @@ fn daemon_detaches_drops_privileges_and_cleans_up() {
         eprintln!("skipped: needs root");
         return;
     }
-    let origin = common::Origin::start();
+    let origin = Origin::start();
     let dir = tempfile::tempdir().expect("tempdir");
     chmod(dir.path(), 0o777); // as in tinyproxy's docs: the User must write here
     let log = dir.path().join("proxy.log");

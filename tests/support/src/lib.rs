@@ -26,6 +26,7 @@ pub mod logs;
 pub mod origin;
 pub mod peers;
 pub mod ports;
+pub mod prelude;
 pub mod process;
 pub mod repo;
 pub mod scripted;

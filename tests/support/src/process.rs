@@ -161,7 +161,7 @@ impl ProxyBuilder {
         let conf = dir.path().join("tinyproxy.conf");
         let port = free_port();
         let head = self.head(&log);
-        std::fs::write(&conf, conf_text(port, &head, &self.body)).expect("write conf");
+        std::fs::write(&conf, assemble(port, &head, &self.body)).expect("write conf");
         let mut cmd = Command::new(&self.bin);
         cmd.args(&self.args)
             .arg("-d")
@@ -207,8 +207,15 @@ impl ProxyBuilder {
 }
 
 /// The config the builder writes: `Port`, its head lines, the body.
-fn conf_text(port: u16, head: &str, body: &str) -> String {
+fn assemble(port: u16, head: &str, body: &str) -> String {
     format!("Port {port}\n{head}{body}\n")
+}
+
+/// The config `Proxy::start_args` writes: `Port`, `Listen 127.0.0.1`,
+/// `LogFile`, then `body`; for tests that start the binary themselves.
+pub fn conf_text(port: u16, log: &Path, body: &str) -> String {
+    let head = ProxyBuilder::new("").no_log_level().head(log);
+    assemble(port, &head, body)
 }
 
 /// A running proxy (ours or tinyproxy) in the foreground, logging to a
@@ -289,7 +296,7 @@ impl Proxy {
     }
 
     pub fn write_conf_port(&self, port: u16, body: &str) {
-        write_atomic(&self.conf, &conf_text(port, &self.head, body));
+        write_atomic(&self.conf, &assemble(port, &self.head, body));
     }
 
     /// Send a reload signal and wait until that reload has finished or
@@ -382,4 +389,16 @@ impl Drop for Guard {
         }
         let _ = self.child.wait();
     }
+}
+
+/// `bin` as `Proxy::start_args` does, with `--admin` on a free port
+/// before `args`; returns once the admin port answers.
+pub fn start_with_admin(bin: impl AsRef<Path>, body: &str, args: &[&str]) -> (Proxy, SocketAddr) {
+    let admin = local(free_port());
+    let admin_arg = admin.to_string();
+    let mut all = vec!["--admin", admin_arg.as_str()];
+    all.extend_from_slice(args);
+    let p = Proxy::start_args(bin, body, &all);
+    wait::wait_port(admin);
+    (p, admin)
 }
