@@ -402,3 +402,13 @@ pub fn start_with_admin(bin: impl AsRef<Path>, body: &str, args: &[&str]) -> (Pr
     wait::wait_port(admin);
     (p, admin)
 }
+
+/// The binary the hostile suites attack: `ours`, or another one named by
+/// `HOSTILE_PROXY_BIN` (the reference tinyproxy, or an older build to see
+/// a test fail).
+pub fn under_test(ours: &str) -> String {
+    match std::env::var("HOSTILE_PROXY_BIN") {
+        Ok(b) if !b.is_empty() => b,
+        _ => ours.into(),
+    }
+}
