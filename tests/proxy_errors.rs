@@ -228,45 +228,15 @@ fn stats_page_counts_and_respects_acl() {
 
 #[test]
 fn accept_errors_back_off_and_the_proxy_recovers() {
-    use std::process::{Command, Stdio};
     // The proxy runs with 24 file descriptors: holding 30 connections
     // open makes accept() fail with EMFILE; once they close it serves again.
     let origin = Origin::start();
-    let dir = tempfile::tempdir().unwrap();
-    let port = support::free_port();
-    let log = dir.path().join("p.log");
-    let conf = dir.path().join("p.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "Port {port}\nListen 127.0.0.1\nLogFile \"{}\"\nTimeout 30\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    struct KillOnDrop(std::process::Child);
-    impl Drop for KillOnDrop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _child = KillOnDrop(
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "ulimit -n 24 && exec {} -d -c {}",
-                env!("CARGO_BIN_EXE_tinyproxy"),
-                conf.display()
-            ))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    support::wait_port(addr);
+    let p = Proxy::builder(ours!())
+        .config("Timeout 30")
+        .no_log_level()
+        .shell_prefix("ulimit -n 24 &&")
+        .start();
+    let (addr, log) = (p.addr(), p.log.clone());
     let held: Vec<TcpStream> = (0..30)
         .filter_map(|_| TcpStream::connect(addr).ok())
         .collect();

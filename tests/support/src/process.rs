@@ -67,6 +67,7 @@ pub struct ProxyBuilder {
     args: Vec<OsString>,
     envs: Vec<(OsString, OsString)>,
     stdin: Option<Vec<u8>>,
+    shell_prefix: Option<String>,
     ready: Ready,
 }
 
@@ -82,6 +83,7 @@ impl ProxyBuilder {
             args: Vec::new(),
             envs: Vec::new(),
             stdin: None,
+            shell_prefix: None,
             ready: Ready::Port,
         }
     }
@@ -120,6 +122,13 @@ impl ProxyBuilder {
     /// otherwise.
     pub fn stdin(mut self, bytes: &[u8]) -> Self {
         self.stdin = Some(bytes.to_vec());
+        self
+    }
+
+    /// Run the binary through `sh -c "PREFIX exec ..."`, e.g.
+    /// `ulimit -n 24 &&` to start it with a resource limit.
+    pub fn shell_prefix(mut self, prefix: &str) -> Self {
+        self.shell_prefix = Some(prefix.to_string());
         self
     }
 
@@ -162,7 +171,16 @@ impl ProxyBuilder {
         let port = free_port();
         let head = self.head(&log);
         std::fs::write(&conf, assemble(port, &head, &self.body)).expect("write conf");
-        let mut cmd = Command::new(&self.bin);
+        let mut cmd = match &self.shell_prefix {
+            None => Command::new(&self.bin),
+            Some(prefix) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("{prefix} exec \"$0\" \"$@\""))
+                    .arg(&self.bin);
+                sh
+            }
+        };
         cmd.args(&self.args)
             .arg("-d")
             .arg("-c")
