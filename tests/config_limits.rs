@@ -3,10 +3,10 @@
 
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
 use tinyproxy_test_support as support;
 use tinyproxy_test_support::ours;
+use tinyproxy_test_support::wait::wait_exit;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_tinyproxy")
@@ -24,21 +24,6 @@ fn spawn(args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn proxy")
-}
-
-/// Wait for `child` to exit within the test deadline; kill it and fail
-/// otherwise.
-fn wait_exit(child: &mut Child, what: &str) -> ExitStatus {
-    let start = Instant::now();
-    while start.elapsed() < support::DEADLINE {
-        if let Some(st) = child.try_wait().expect("wait") {
-            return st;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("{what}: still running after {:?}", support::DEADLINE);
 }
 
 fn stderr_of(child: &mut Child) -> String {

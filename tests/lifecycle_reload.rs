@@ -205,13 +205,13 @@ fn watch_config_follows_a_configmap_swap() {
     };
 
     let conf = d.join("tinyproxy.conf");
-    let mut child = std::process::Command::new(BIN)
+    let child = std::process::Command::new(BIN)
         .args(["--watch-config", "-d", "-c", conf.to_str().expect("utf8")])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    let _guard = Reap(&mut child);
+    let _guard = Guard::new(child);
     let reloads = || {
         let t = std::fs::read_to_string(&log).unwrap_or_default();
         t.lines()
@@ -245,15 +245,6 @@ fn watch_config_follows_a_configmap_swap() {
         "{}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
-}
-
-struct Reap<'a>(&'a mut std::process::Child);
-
-impl Drop for Reap<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

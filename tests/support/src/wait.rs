@@ -82,6 +82,21 @@ pub fn listener_up(child: &mut Child, addr: SocketAddr, limit: Duration) -> Resu
     ))
 }
 
+/// Wait for `child` to exit within `DEADLINE`; kill it and fail
+/// otherwise.
+pub fn wait_exit(child: &mut Child, what: &str) -> std::process::ExitStatus {
+    let start = Instant::now();
+    while start.elapsed() < DEADLINE {
+        if let Some(st) = child.try_wait().expect("wait") {
+            return st;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("{what}: still running after {DEADLINE:?}");
+}
+
 /// Kills `child` if it still runs and returns what it wrote to stderr.
 pub fn stderr_of(child: &mut Child) -> String {
     let _ = child.kill();
