@@ -6,7 +6,7 @@
 //! clean on a scrape.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use tinyproxy_test_support::prelude::*;
 
 /// Our binary, the one under test.
@@ -14,7 +14,7 @@ const BIN: &str = ours!();
 
 /// A Prometheus server on a loopback port, killed on drop.
 struct Prometheus {
-    child: Child,
+    _child: Guard,
     addr: SocketAddr,
     http: reqwest::blocking::Client,
     _dir: tempfile::TempDir,
@@ -55,7 +55,7 @@ impl Prometheus {
             .build()
             .expect("client");
         let p = Prometheus {
-            child,
+            _child: Guard::new(child),
             addr,
             http,
             _dir: dir,
@@ -95,13 +95,6 @@ impl Prometheus {
     /// The Unix time of the last scrape of the proxy.
     fn last_scrape(&self) -> Option<f64> {
         self.value("timestamp(up{job=\"tinyproxy\"} == 1)")
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

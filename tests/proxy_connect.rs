@@ -4,14 +4,14 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tinyproxy_test_support::ours;
-use tinyproxy_test_support::{curl, free_port, raw, wait_port, Origin, Proxy};
+use tinyproxy_test_support::{curl, free_port, raw, wait_port, Guard, Origin, Proxy};
 
 /// A real TLS server (`openssl s_server -www`) on a free loopback port.
 struct TlsServer {
-    child: Child,
+    _child: Guard,
     port: u16,
     _dir: tempfile::TempDir,
 }
@@ -48,17 +48,10 @@ impl TlsServer {
             .expect("openssl s_server");
         wait_port(SocketAddr::from(([127, 0, 0, 1], port)));
         TlsServer {
-            child,
+            _child: Guard::new(child),
             port,
             _dir: dir,
         }
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
