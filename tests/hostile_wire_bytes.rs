@@ -11,8 +11,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tinyproxy_test_support::{ours, process::references, process::under_test};
-use tinyproxy_test_support::{raw, Origin, Proxy};
+use tinyproxy_test_support::{ours, process::references, process::under_test, raw, Origin, Proxy};
 
 /// Multi-byte sequences: valid UTF-8 of 2, 3 and 4 bytes, U+FFFD, and
 /// invalid ones (overlong, surrogate, lone lead and continuation bytes).

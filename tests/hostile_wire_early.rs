@@ -6,9 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
-use tinyproxy_test_support::Conn;
-use tinyproxy_test_support::{curl, DEADLINE};
-use tinyproxy_test_support::{ours, process::under_test, Proxy};
+use tinyproxy_test_support::{curl, ours, process::under_test, Conn, Proxy, DEADLINE};
 
 /// An origin that reads a request head only, answers `reply` at once and
 /// then reads (and drops) whatever else arrives until the proxy closes.

@@ -3,9 +3,9 @@
 //! control bytes and names that are not tokens stay refused (503) with a
 //! log line naming the header.
 
-use tinyproxy_test_support::Proxy;
-use tinyproxy_test_support::{ours, process::references, process::under_test, Response};
-use tinyproxy_test_support::{Conn, RawOrigin, Reply};
+use tinyproxy_test_support::{
+    ours, process::references, process::under_test, Conn, Proxy, RawOrigin, Reply, Response,
+};
 
 fn origin_with(head_lines: &'static str) -> RawOrigin {
     RawOrigin::start(move |_, _| Reply {

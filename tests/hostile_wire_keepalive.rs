@@ -6,8 +6,7 @@
 
 use std::process::Command;
 use std::time::{Duration, Instant};
-use tinyproxy_test_support::{ours, process::under_test, Proxy, DEADLINE};
-use tinyproxy_test_support::{Conn, RawOrigin, Reply};
+use tinyproxy_test_support::{ours, process::under_test, Conn, Proxy, RawOrigin, Reply, DEADLINE};
 
 fn origin() -> RawOrigin {
     RawOrigin::start(|_, _| Reply {

@@ -4,8 +4,7 @@
 //! a second origin on the same connection either finds the connection
 //! closed or gets the second origin's own response.
 
-use tinyproxy_test_support::{ours, process::under_test, Proxy, DEADLINE};
-use tinyproxy_test_support::{Conn, RawOrigin, Reply};
+use tinyproxy_test_support::{ours, process::under_test, Conn, Proxy, RawOrigin, Reply, DEADLINE};
 
 /// What a hostile origin appends so that a confused reader takes it as
 /// the next response.

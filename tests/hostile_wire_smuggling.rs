@@ -6,8 +6,7 @@
 use std::io::Read;
 use std::net::TcpListener;
 use std::sync::mpsc;
-use tinyproxy_test_support::{ours, process::under_test, Proxy, DEADLINE};
-use tinyproxy_test_support::{Conn, RawOrigin, Reply};
+use tinyproxy_test_support::{ours, process::under_test, Conn, Proxy, RawOrigin, Reply, DEADLINE};
 
 /// A keep-alive origin answering every request with a short 200.
 fn keepalive_origin() -> RawOrigin {

@@ -44,7 +44,7 @@ pub fn microsocks(auth: Option<(&str, &str)>) -> Server {
     microsocks_on(local(free_port()), auth)
 }
 
-/// microsocks on `addr` (127.0.0.1 or [::1]).
+/// microsocks on `addr` (127.0.0.1 or `[::1]`).
 pub fn microsocks_on(addr: SocketAddr, auth: Option<(&str, &str)>) -> Server {
     let mut cmd = Command::new("microsocks");
     cmd.args(["-i", &addr.ip().to_string(), "-p", &addr.port().to_string()]);
