@@ -54,14 +54,24 @@ pub fn microsocks_on(addr: SocketAddr, auth: Option<(&str, &str)>) -> Server {
     Server::spawn(cmd, addr, None)
 }
 
-/// The danted.conf for a no-auth server on 127.0.0.1:`port`, logging
-/// into `dir` (danted runs as root).
-pub fn danted_conf(dir: &std::path::Path, port: u16) -> String {
+/// The danted.conf for a server on 127.0.0.1:`port` with `socksmethod`
+/// (`none`, `username`), going out from `externals`, logging into `dir`
+/// (danted runs as root).
+pub fn danted_conf(
+    dir: &std::path::Path,
+    port: u16,
+    socksmethod: &str,
+    externals: &[&str],
+) -> String {
+    let externals: String = externals
+        .iter()
+        .map(|e| format!("external: {e}\n"))
+        .collect();
     format!(
         "logoutput: {log}\n\
          internal: 127.0.0.1 port = {port}\n\
-         external: 127.0.0.1\n\
-         socksmethod: none\n\
+         {externals}\
+         socksmethod: {socksmethod}\n\
          clientmethod: none\n\
          user.privileged: root\n\
          user.unprivileged: nobody\n\
@@ -71,12 +81,18 @@ pub fn danted_conf(dir: &std::path::Path, port: u16) -> String {
     )
 }
 
-/// danted on 127.0.0.1 without authentication.
+/// danted on 127.0.0.1 without authentication, going out from 127.0.0.1.
 pub fn danted() -> Server {
+    danted_with("none", &["127.0.0.1"])
+}
+
+/// danted on 127.0.0.1 with `socksmethod`, going out from `externals`.
+pub fn danted_with(socksmethod: &str, externals: &[&str]) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = free_port();
     let conf = dir.path().join("danted.conf");
-    std::fs::write(&conf, danted_conf(dir.path(), port)).expect("write danted.conf");
+    let text = danted_conf(dir.path(), port, socksmethod, externals);
+    std::fs::write(&conf, text).expect("write danted.conf");
     let mut cmd = Command::new("danted");
     cmd.arg("-f")
         .arg(&conf)
