@@ -3,12 +3,12 @@
 //! listening, an upstream that hangs up at once, a SOCKS server that
 //! denies us, a silent upstream. Credentials never reach the log.
 
-mod chain_common;
-mod common;
-
-use chain_common::*;
-use common::{free_port, Origin, Proxy};
 use std::time::Duration;
+use tinyproxy_test_support::client::{timed_get, timed_raw, Timed};
+use tinyproxy_test_support::logs::assert_no_secret;
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::peers::{microsocks, Mode, Peer};
+use tinyproxy_test_support::{free_port, Origin, Proxy};
 
 /// The configured Timeout.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -16,23 +16,23 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 const SLACK: Duration = Duration::from_secs(2);
 
 fn ours(rule: &str) -> Proxy {
-    Proxy::start(&format!("Timeout 2\n{rule}\n"))
+    Proxy::start(ours!(), &format!("Timeout 2\n{rule}\n"))
 }
 
 /// GET and CONNECT for 127.0.0.1:`target` through `p`, side by side
 /// (so the timeout cases wait once, not twice).
-fn get_and_connect(p: &Proxy, target: u16) -> [Reply; 2] {
+fn get_and_connect(p: &Proxy, target: u16) -> [Timed; 2] {
     let authority = format!("127.0.0.1:{target}");
     let addr = p.addr();
     std::thread::scope(|s| {
-        let g = s.spawn(|| get(addr, &format!("http://{authority}/x"), &authority));
+        let g = s.spawn(|| timed_get(addr, &format!("http://{authority}/x"), &authority));
         let connect = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
         let c = timed_raw(addr, &connect);
         [g.join().expect("GET thread"), c]
     })
 }
 
-fn assert_502(r: &Reply) {
+fn assert_502(r: &Timed) {
     assert_eq!(
         r.status_line(),
         "HTTP/1.1 502 Unable to connect to upstream proxy",

@@ -2,17 +2,21 @@
 //! BasicAuth, and our own binary (for a password with `:`, which 1.11.1's
 //! BasicAuth cannot take). Spec §2.1, §6.6, §11.9.
 
-mod chain_common;
-mod common;
-
-use chain_common::*;
-use common::{Origin, Proxy};
+use tinyproxy_test_support::client::{connect_then, timed_get, timed_raw};
+use tinyproxy_test_support::logs::{assert_in_order, assert_no_secret};
+use tinyproxy_test_support::peers::tinyproxy_upstream;
+use tinyproxy_test_support::process::DEBIAN as TINYPROXY;
+use tinyproxy_test_support::{curl, ours};
+use tinyproxy_test_support::{Origin, Proxy};
 
 /// Our proxy chained to `upstream_port` with `creds` (`user:pass`).
 fn ours_via(creds: &str, upstream_port: u16) -> Proxy {
-    Proxy::start(&format!(
-        "Timeout 2\nViaProxyName \"ours\"\nUpstream http {creds}@127.0.0.1:{upstream_port}\n"
-    ))
+    Proxy::start(
+        ours!(),
+        &format!(
+            "Timeout 2\nViaProxyName \"ours\"\nUpstream http {creds}@127.0.0.1:{upstream_port}\n"
+        ),
+    )
 }
 
 #[test]
@@ -23,7 +27,7 @@ fn get_and_connect_through_real_tinyproxy_with_basic_auth() {
 
     // Plain GET, with curl as the client.
     let url = origin.url("/chain-get?q=1");
-    let (rc, body, err) = common::curl(&["-x", &format!("http://{}", ours.addr()), &url]);
+    let (rc, body, err) = curl(&["-x", &format!("http://{}", ours.addr()), &url]);
     assert_eq!(rc, 0, "curl failed: {err}");
     assert!(body.contains("GET /chain-get?q=1 HTTP/1.1"), "{body}");
     let seen = origin.wait_requests(1);
@@ -101,7 +105,7 @@ fn wrong_or_missing_credentials_are_relayed_and_logged() {
     let authority = format!("127.0.0.1:{}", origin.port);
 
     // tinyproxy 1.11.1 answers a wrong password with 401; we relay it.
-    let r = get(ours.addr(), &url, &authority);
+    let r = timed_get(ours.addr(), &url, &authority);
     assert_eq!(r.status_line(), "HTTP/1.0 401 Unauthorized", "{}", r.text);
     assert!(r
         .text
@@ -129,8 +133,11 @@ fn wrong_or_missing_credentials_are_relayed_and_logged() {
 
     // Without credentials: the 407 is relayed, its Proxy-Authenticate
     // removed as tinyproxy removes it (spec §6.5; it is hop-by-hop).
-    let bare = Proxy::start(&format!("Timeout 2\nUpstream http 127.0.0.1:{}\n", up.port));
-    let r = get(bare.addr(), &url, &authority);
+    let bare = Proxy::start(
+        ours!(),
+        &format!("Timeout 2\nUpstream http 127.0.0.1:{}\n", up.port),
+    );
+    let r = timed_get(bare.addr(), &url, &authority);
     assert_eq!(
         r.status_line(),
         "HTTP/1.0 407 Proxy Authentication Required"
@@ -152,8 +159,8 @@ fn password_with_colon_reaches_the_upstream_intact() {
         "ViaProxyName \"tp-d\"\nUpstream http user:p:ss@127.0.0.1:{}\n",
         fake.port
     );
-    let ours = Proxy::start(&body);
-    let r = get(
+    let ours = Proxy::start(ours!(), &body);
+    let r = timed_get(
         ours.addr(),
         "http://www.viahttp.test/path?q",
         "www.viahttp.test",
@@ -166,8 +173,8 @@ fn password_with_colon_reaches_the_upstream_intact() {
     assert!(seen[0].starts_with(want), "{:?}", seen[0]);
 
     // The real tinyproxy sends the same bytes up to its Via version.
-    let theirs = Proxy::start_bin(TINYPROXY, &body);
-    get(
+    let theirs = Proxy::start(TINYPROXY, &body);
+    timed_get(
         theirs.addr(),
         "http://www.viahttp.test/path?q",
         "www.viahttp.test",
@@ -178,13 +185,13 @@ fn password_with_colon_reaches_the_upstream_intact() {
     // A real check of `user:p:ss`: our binary as the upstream, whose
     // BasicAuth takes a password with ':' (1.11.2+ rules).
     let origin = Origin::start();
-    let up = Proxy::start("BasicAuth user p:ss\n");
+    let up = Proxy::start(ours!(), "BasicAuth user p:ss\n");
     let good = ours_via("user:p:ss", up.port);
-    let r = get(good.addr(), &origin.url("/colon"), "127.0.0.1");
+    let r = timed_get(good.addr(), &origin.url("/colon"), "127.0.0.1");
     assert!(r.text.starts_with("HTTP/1.1 200 OK\r\n"), "{}", r.text);
     assert!(origin.wait_requests(1)[0].starts_with("GET /colon HTTP/1.1\r\n"));
     let bad = ours_via("user:p:sx", up.port);
-    let r = get(bad.addr(), &origin.url("/colon"), "127.0.0.1");
+    let r = timed_get(bad.addr(), &origin.url("/colon"), "127.0.0.1");
     let code = r.status_line().split_whitespace().nth(1).unwrap_or("");
     assert!(code == "401" || code == "407", "{}", r.text);
     assert_eq!(origin.requests().len(), 1);
@@ -213,7 +220,7 @@ fn connect_request_bytes_and_early_tunnel_bytes() {
         .into_iter()
         .enumerate()
     {
-        let p = Proxy::start_bin(bin, &body);
+        let p = Proxy::start(bin, &body);
         let r = timed_raw(p.addr(), req);
         assert!(
             r.text

@@ -3,11 +3,14 @@
 //! forms of spec §2.1 (site rules, `none`, last match wins), the latter
 //! also run against the real tinyproxy with the same config.
 
-mod chain_common;
-mod common;
-
-use chain_common::*;
-use common::{Origin, Proxy};
+use tinyproxy_test_support::client::{connect_then, timed_get};
+use tinyproxy_test_support::logs::{assert_in_order, assert_no_secret};
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::peers::{
+    danted, microsocks, microsocks_on, tinyproxy_upstream, Mode, Peer,
+};
+use tinyproxy_test_support::process::DEBIAN as TINYPROXY;
+use tinyproxy_test_support::{Origin, Proxy};
 
 /// The §11.9 log lines for a SOCKS upstream, in order.
 fn assert_socks_lines(log: &str, kind: &str, port: u16, host: &str) {
@@ -24,7 +27,7 @@ fn assert_socks_lines(log: &str, kind: &str, port: u16, host: &str) {
 /// GET and CONNECT to the origin through `ours`; both must arrive.
 fn get_and_connect(ours: &Proxy, origin: &Origin) {
     let authority = format!("127.0.0.1:{}", origin.port);
-    let r = get(ours.addr(), &origin.url("/via-socks"), &authority);
+    let r = timed_get(ours.addr(), &origin.url("/via-socks"), &authority);
     assert!(r.text.starts_with("HTTP/1.1 200 OK\r\n"), "{}", r.text);
     let seen = origin.wait_requests(1);
     // Through SOCKS the request is origin-form, as for a direct connection.
@@ -54,10 +57,13 @@ fn get_and_connect(ours: &Proxy, origin: &Origin) {
 fn microsocks_with_password_containing_colon() {
     let origin = Origin::start();
     let ms = microsocks(Some(("user", "p:ss w0rd")));
-    let ours = Proxy::start(&format!(
-        "Timeout 2\nUpstream socks5 user:p:ss w0rd@127.0.0.1:{}\n",
-        ms.port
-    ));
+    let ours = Proxy::start(
+        ours!(),
+        &format!(
+            "Timeout 2\nUpstream socks5 user:p:ss w0rd@127.0.0.1:{}\n",
+            ms.port
+        ),
+    );
     get_and_connect(&ours, &origin);
     assert_socks_lines(&ours.log_text(), "socks5", ms.port, "127.0.0.1");
     assert_no_secret(&ours.log_text(), "user", "p:ss w0rd");
@@ -75,7 +81,10 @@ fn microsocks_on_ipv6_loopback() {
         std::net::SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], port)),
         None,
     );
-    let ours = Proxy::start(&format!("Timeout 2\nUpstream socks5 [::1]:{}\n", ms.port));
+    let ours = Proxy::start(
+        ours!(),
+        &format!("Timeout 2\nUpstream socks5 [::1]:{}\n", ms.port),
+    );
     get_and_connect(&ours, &origin);
     assert_in_order(
         &ours.log_text(),
@@ -90,10 +99,10 @@ fn microsocks_on_ipv6_loopback() {
 fn danted_without_authentication() {
     let origin = Origin::start();
     let d = danted();
-    let ours = Proxy::start(&format!(
-        "Timeout 2\nUpstream socks5 127.0.0.1:{}\n",
-        d.port
-    ));
+    let ours = Proxy::start(
+        ours!(),
+        &format!("Timeout 2\nUpstream socks5 127.0.0.1:{}\n", d.port),
+    );
     get_and_connect(&ours, &origin);
     assert_socks_lines(&ours.log_text(), "socks5", d.port, "127.0.0.1");
 }
@@ -104,11 +113,14 @@ fn socks4a_request_bytes_and_get() {
     let s4 = Peer::start(Mode::Socks4a, origin.port);
     // Credentials in a socks4 rule are ignored (empty user id), as in
     // tinyproxy.
-    let ours = Proxy::start(&format!(
-        "Timeout 2\nUpstream socks4 someone:secret@127.0.0.1:{}\n",
-        s4.port
-    ));
-    let r = get(
+    let ours = Proxy::start(
+        ours!(),
+        &format!(
+            "Timeout 2\nUpstream socks4 someone:secret@127.0.0.1:{}\n",
+            s4.port
+        ),
+    );
+    let r = timed_get(
         ours.addr(),
         "http://b.viasocks4.test/s4",
         "b.viasocks4.test",
@@ -126,7 +138,7 @@ fn socks4a_request_bytes_and_get() {
     assert_socks_lines(&ours.log_text(), "socks4", s4.port, "b.viasocks4.test");
 
     // An IP-literal target still goes as a name (SOCKS4a), with its port.
-    let r = get(ours.addr(), &origin.url("/ip"), "127.0.0.1");
+    let r = timed_get(ours.addr(), &origin.url("/ip"), "127.0.0.1");
     assert!(r.text.starts_with("HTTP/1.1 200 OK\r\n"), "{}", r.text);
     let mut want = vec![4, 1];
     want.extend_from_slice(&origin.port.to_be_bytes());
@@ -143,13 +155,16 @@ fn site_rules_default_and_none() {
     let origin = Origin::start();
     let s5 = Peer::start(Mode::Socks5NoAuth, origin.port);
     let up = tinyproxy_upstream("");
-    let ours = Proxy::start(&format!(
-        "Timeout 2\nUpstream socks5 127.0.0.1:{} \".test\"\n\
+    let ours = Proxy::start(
+        ours!(),
+        &format!(
+            "Timeout 2\nUpstream socks5 127.0.0.1:{} \".test\"\n\
          Upstream http 127.0.0.1:{}\nUpstream none \"127.0.0.0/8\"\n",
-        s5.port, up.port
-    ));
+            s5.port, up.port
+        ),
+    );
     // Inside .test: the SOCKS5 server, asked for the name (ATYP 3).
-    let r = get(ours.addr(), "http://a.chain.test/s5", "a.chain.test");
+    let r = timed_get(ours.addr(), "http://a.chain.test/s5", "a.chain.test");
     assert!(r.text.starts_with("HTTP/1.1 200 OK\r\n"), "{}", r.text);
     let mut want = vec![5, 1, 0, 5, 1, 0, 3, 12];
     want.extend_from_slice(b"a.chain.test\x00\x50");
@@ -160,14 +175,14 @@ fn site_rules_default_and_none() {
     ));
 
     // An IP literal in 127.0.0.0/8: direct, although a default exists.
-    let r = get(ours.addr(), &origin.url("/direct"), "127.0.0.1");
+    let r = timed_get(ours.addr(), &origin.url("/direct"), "127.0.0.1");
     assert!(r.text.starts_with("HTTP/1.1 200 OK\r\n"), "{}", r.text);
     ours.wait_log("No upstream proxy for 127.0.0.1");
     ours.wait_log("Established connection to host \"127.0.0.1\"");
 
     // A name outside .test: the default (the real tinyproxy), which logs it.
     let url = format!("http://localhost:{}/default", origin.port);
-    let r = get(ours.addr(), &url, "localhost");
+    let r = timed_get(ours.addr(), &url, "localhost");
     assert!(r.text.starts_with("HTTP/1.1 200 OK\r\n"), "{}", r.text);
     let line = up.wait_log(&format!("GET {url} HTTP/1.1"));
     assert!(line.contains("Request (file descriptor "), "{line}");
@@ -200,8 +215,8 @@ fn last_matching_rule_wins_like_tinyproxy() {
             (format!("{via}{none}"), false),
             (format!("{none}{via}"), true),
         ] {
-            let p = Proxy::start_bin(bin, &body);
-            let r = get(p.addr(), &url, "127.0.0.1");
+            let p = Proxy::start(bin, &body);
+            let r = timed_get(p.addr(), &url, "127.0.0.1");
             assert!(r.text.contains(" 200 OK\r\n"), "{bin}: {}", r.text);
             let want = if expect_up {
                 format!(

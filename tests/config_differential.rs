@@ -73,9 +73,7 @@ fn all_files() -> Vec<PathBuf> {
     files
 }
 
-#[path = "common/ports.rs"]
-mod ports;
-use ports::free_port;
+use tinyproxy_test_support::free_port;
 
 /// A unique, world-writable temp dir (the log is created after tinyproxy
 /// drops privileges to `nobody`).

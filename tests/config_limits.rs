@@ -1,12 +1,12 @@
 //! Config and Filter files are read up to a size limit, and a start-up
 //! stuck reading one ends on SIGTERM (issue 11 item 8).
 
-mod common;
-
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use tinyproxy_test_support as support;
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::wait::wait_exit;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_tinyproxy")
@@ -24,21 +24,6 @@ fn spawn(args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn proxy")
-}
-
-/// Wait for `child` to exit within the test deadline; kill it and fail
-/// otherwise.
-fn wait_exit(child: &mut Child, what: &str) -> ExitStatus {
-    let start = Instant::now();
-    while start.elapsed() < common::DEADLINE {
-        if let Some(st) = child.try_wait().expect("wait") {
-            return st;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("{what}: still running after {:?}", common::DEADLINE);
 }
 
 fn stderr_of(child: &mut Child) -> String {
@@ -71,7 +56,7 @@ fn config_at_the_limit_is_read_and_one_byte_more_is_not() {
     let conf = dir.path().join("big.conf");
     let limit = tinyproxy_rs::config::MAX_CONFIG_BYTES as usize;
     // A valid file of exactly the limit: comment lines, then Port.
-    let port = common::free_port();
+    let port = support::free_port();
     let tail = format!("Port {port}\nListen 127.0.0.1\n");
     let mut text = Vec::with_capacity(limit);
     while text.len() + 100 + tail.len() < limit {
@@ -100,7 +85,7 @@ fn config_at_the_limit_is_read_and_one_byte_more_is_not() {
 fn dev_zero_filter_is_refused_at_the_limit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let conf = dir.path().join("f.conf");
-    let port = common::free_port();
+    let port = support::free_port();
     std::fs::write(
         &conf,
         format!("Port {port}\nListen 127.0.0.1\nFilter \"/dev/zero\"\n"),
@@ -126,7 +111,7 @@ fn sigterm_ends_a_read_that_never_finishes(config_is_fifo: bool) {
         fifo.clone()
     } else {
         let conf = dir.path().join("f.conf");
-        let port = common::free_port();
+        let port = support::free_port();
         std::fs::write(
             &conf,
             format!(
@@ -166,7 +151,7 @@ fn sigterm_ends_startup_reading_a_filter_fifo() {
 /// block it (SIGTERM would never be handled).
 #[test]
 fn reload_refuses_a_fifo_and_sigterm_still_works() {
-    let mut p = common::Proxy::start("");
+    let mut p = support::Proxy::start(ours!(), "");
     let conf = p.dir().join("tinyproxy.conf");
     std::fs::remove_file(&conf).expect("rm conf");
     nix::unistd::mkfifo(&conf, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("mkfifo");

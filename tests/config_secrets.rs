@@ -3,10 +3,10 @@
 //! directive, not the line; stderr (start-up, reload, `--check`) echoes
 //! the line with `user:pass@` and BasicAuth passwords masked.
 
-mod common;
-
-use common::Proxy;
 use std::process::{Command, Output, Stdio};
+use tinyproxy_test_support as support;
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::Proxy;
 
 const SECRET: &str = "hunter2-SECRET";
 
@@ -17,7 +17,7 @@ fn bin() -> &'static str {
 /// Run the binary on a config file with `lines` after Port/Listen.
 fn run_on(dir: &std::path::Path, lines: &str, check: bool) -> Output {
     let conf = dir.join("secret.conf");
-    let port = common::free_port();
+    let port = support::free_port();
     std::fs::write(&conf, format!("Port {port}\nListen 127.0.0.1\n{lines}\n")).expect("write");
     let mut cmd = Command::new(bin());
     if check {
@@ -37,7 +37,7 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn failed_reload_logs_no_password() {
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let conf = p.dir().join("tinyproxy.conf");
     let head = format!(
         "Port {}\nListen 127.0.0.1\nLogFile \"{}\"\nLogLevel Info\n",
@@ -74,7 +74,7 @@ fn failed_reload_logs_no_password() {
         assert!(log.contains("ERROR: Syntax error on line 5"), "{log}");
     }
     // Still serving with the old configuration.
-    let page = common::raw(p.addr(), b"GET http://tinyproxy.stats/ HTTP/1.0\r\n\r\n");
+    let page = support::raw(p.addr(), b"GET http://tinyproxy.stats/ HTTP/1.0\r\n\r\n");
     assert!(page.contains("200 OK"), "{page}");
 }
 

@@ -11,13 +11,14 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use tinyproxy_rs::config::types::{FilterConfig, FilterType};
 use tinyproxy_rs::filter::Filter;
-
-const TINYPROXY: &str = "/usr/bin/tinyproxy";
+use tinyproxy_test_support::process::DEBIAN as TINYPROXY;
+use tinyproxy_test_support::wait::listener_up;
+use tinyproxy_test_support::{free_port, local, Guard};
 
 /// None (and a printed reason) when the real binary is missing.
 fn tinyproxy_available() -> bool {
@@ -27,10 +28,6 @@ fn tinyproxy_available() -> bool {
     }
     ok
 }
-
-#[path = "common/ports.rs"]
-mod ports;
-use ports::free_port;
 
 /// A filter setup: file content plus the Filter* switches.
 #[derive(Clone)]
@@ -127,15 +124,8 @@ impl Req {
 
 /// A running tinyproxy, killed (by pid, through its Child) on drop.
 struct Running {
-    child: Child,
+    _guard: Guard,
     port: u16,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn write_files(dir: &Path, setup: &Setup, port: u16) -> PathBuf {
@@ -158,24 +148,13 @@ fn start(dir: &Path, setup: &Setup) -> Running {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn tinyproxy");
-    let mut running = Running { child, port };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return running;
-        }
-        if let Ok(Some(status)) = running.child.try_wait() {
-            let mut err = String::new();
-            if let Some(mut e) = running.child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("tinyproxy exited early ({status}): {err}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "tinyproxy did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+    let mut guard = Guard::new(child);
+    if let Err(e) = listener_up(&mut guard.child, local(port), Duration::from_secs(10)) {
+        panic!("tinyproxy did not listen on {port}: {e}");
+    }
+    Running {
+        _guard: guard,
+        port,
     }
 }
 

@@ -5,14 +5,14 @@
 //! closed, and the daemon and every other connection go on. In a normal
 //! build the same request is an ordinary request.
 
-mod common;
-
-use common::{curl, Origin, Proxy};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
+use tinyproxy_test_support as support;
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{curl, Origin, Proxy};
 
 /// Build the binary with `test-panic` into its own target directory (so
 /// the normal test binary is never replaced); built once per run.
@@ -53,7 +53,8 @@ struct Kept {
 impl Kept {
     fn open(addr: SocketAddr) -> Kept {
         let w = TcpStream::connect(addr).expect("connect");
-        w.set_read_timeout(Some(common::DEADLINE)).expect("timeout");
+        w.set_read_timeout(Some(support::DEADLINE))
+            .expect("timeout");
         Kept {
             r: BufReader::new(w.try_clone().expect("clone")),
             w,
@@ -89,13 +90,13 @@ impl Kept {
 fn a_panic_loses_one_connection_and_nothing_else() {
     let bin = panicking_binary();
     let origin = Origin::start();
-    let mut p = Proxy::start_bin(bin.to_str().expect("path"), "MaxClients 3\nTimeout 30");
+    let mut p = Proxy::start(bin.to_str().expect("path"), "MaxClients 3\nTimeout 30");
     let mut other = Kept::open(p.addr());
     assert!(other
         .get(&origin.url("/before"))
         .contains("ECHO-OF-REQUEST"));
 
-    let out = common::raw(p.addr(), MAGIC.as_bytes());
+    let out = support::raw(p.addr(), MAGIC.as_bytes());
     assert!(out.is_empty(), "the panicking connection answered: {out}");
     let line = p.wait_log("Internal error serving 127.0.0.1");
     assert!(line.starts_with("ERROR"), "{line}");
@@ -116,7 +117,7 @@ fn a_panic_loses_one_connection_and_nothing_else() {
         assert_eq!(code, 0, "{err}");
         assert!(body.starts_with("ECHO-OF-REQUEST"));
     }
-    let _ = common::raw(p.addr(), MAGIC.as_bytes());
+    let _ = support::raw(p.addr(), MAGIC.as_bytes());
     p.wait_log_n("Internal error serving", 2);
     assert!(
         p.child.try_wait().expect("try_wait").is_none(),
@@ -126,8 +127,8 @@ fn a_panic_loses_one_connection_and_nothing_else() {
 
 #[test]
 fn a_normal_build_treats_the_magic_request_as_any_other() {
-    let p = Proxy::start("Timeout 30");
-    let out = common::raw(p.addr(), MAGIC.as_bytes());
+    let p = Proxy::start(ours!(), "Timeout 30");
+    let out = support::raw(p.addr(), MAGIC.as_bytes());
     assert!(out.starts_with("HTTP/1.1 500"), "{out}");
     assert!(!p.log_text().contains("Internal error"));
 }

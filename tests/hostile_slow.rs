@@ -3,15 +3,14 @@
 //! that stops reading must each lose their connection at `Timeout`, so
 //! their `MaxClients` slots serve the next client, as in tinyproxy.
 
-mod common;
-
-use common::{Origin, Proxy};
 use socket2::{Domain, Socket, Type};
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{Origin, Proxy};
 
 /// Long enough for `Timeout 2` to fire on every stuck peer, with room.
 const SERVED_WITHIN: Duration = Duration::from_secs(20);
@@ -148,7 +147,7 @@ fn closed_by_proxy(s: &mut TcpStream) -> bool {
 fn a_client_that_never_reads_frees_its_slot_at_timeout() {
     let big = FloodOrigin::start(true);
     let small = Origin::start();
-    let p = Proxy::start("Timeout 2\nMaxClients 2");
+    let p = Proxy::start(ours!(), "Timeout 2\nMaxClients 2");
     let mut stuck: Vec<TcpStream> = (0..2)
         .map(|i| {
             let mut s = tiny_rcvbuf_client(p.addr());
@@ -173,7 +172,7 @@ fn a_client_that_never_reads_frees_its_slot_at_timeout() {
 fn an_origin_that_never_reads_the_body_frees_the_slot_at_timeout() {
     let sink = FloodOrigin::start(false);
     let small = Origin::start();
-    let p = Proxy::start("Timeout 2\nMaxClients 1");
+    let p = Proxy::start(ours!(), "Timeout 2\nMaxClients 1");
     let mut client = TcpStream::connect(p.addr()).expect("connect");
     let head = format!(
         "POST http://127.0.0.1:{}/upload HTTP/1.1\r\nContent-Length: {FLOOD_LIMIT}\r\n\r\n",
@@ -225,7 +224,10 @@ fn a_tunnel_peer_that_stops_reading_frees_the_slot_at_timeout() {
         });
     }
     let small = Origin::start();
-    let p = Proxy::start(&format!("Timeout 2\nMaxClients 1\nConnectPort {port}"));
+    let p = Proxy::start(
+        ours!(),
+        &format!("Timeout 2\nMaxClients 1\nConnectPort {port}"),
+    );
     let mut c = tiny_rcvbuf_client(p.addr());
     c.write_all(format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\n\r\n").as_bytes())
         .expect("send");
@@ -274,7 +276,7 @@ fn an_origin_that_stops_sending_mid_body_frees_the_slot_at_timeout() {
     let stop = Arc::new(AtomicBool::new(false));
     let port = stalling_origin(Arc::clone(&stop));
     let small = Origin::start();
-    let p = Proxy::start("Timeout 2\nMaxClients 1");
+    let p = Proxy::start(ours!(), "Timeout 2\nMaxClients 1");
     let mut c = TcpStream::connect(p.addr()).expect("connect");
     c.write_all(format!("GET http://127.0.0.1:{port}/stall HTTP/1.1\r\n\r\n").as_bytes())
         .expect("send");
@@ -295,7 +297,7 @@ fn an_origin_that_stops_sending_mid_body_frees_the_slot_at_timeout() {
 #[test]
 fn a_client_that_stops_sending_mid_body_frees_the_slot_at_timeout() {
     let small = Origin::start();
-    let p = Proxy::start("Timeout 2\nMaxClients 1");
+    let p = Proxy::start(ours!(), "Timeout 2\nMaxClients 1");
     let mut c = TcpStream::connect(p.addr()).expect("connect");
     let head = format!(
         "POST {} HTTP/1.1\r\nContent-Length: 1000\r\n\r\nonly-a-little",

@@ -6,16 +6,12 @@
 //! All requests go to a loopback HTTP upstream, so a mutated host name is
 //! never looked up in DNS.
 
-mod common;
-mod hostile_support;
-
-use common::{raw, Origin, Proxy};
-use hostile_support::start;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::{ours, process::references, process::under_test, raw, Origin, Proxy};
 
 /// Multi-byte sequences: valid UTF-8 of 2, 3 and 4 bytes, U+FFFD, and
 /// invalid ones (overlong, surrogate, lone lead and continuation bytes).
@@ -112,7 +108,7 @@ fn assert_alive(p: &Proxy) {
 #[test]
 fn every_byte_in_a_request_line_gets_an_answer() {
     let upstream = ok_upstream();
-    let p = start(&upstream_body(&upstream));
+    let p = Proxy::start(under_test(ours!()), &upstream_body(&upstream));
     let failures = sweep(&p, variants(b"GET http://a.b:1/x HTTP/1.1"));
     assert!(
         failures.is_empty(),
@@ -126,7 +122,7 @@ fn every_byte_in_a_request_line_gets_an_answer() {
 #[test]
 fn every_byte_in_a_connect_target_gets_an_answer() {
     let upstream = ok_upstream();
-    let p = start(&upstream_body(&upstream));
+    let p = Proxy::start(under_test(ours!()), &upstream_body(&upstream));
     let failures = sweep(&p, variants(b"CONNECT a.b:443 HTTP/1.1"));
     assert!(
         failures.is_empty(),
@@ -142,7 +138,7 @@ fn every_byte_in_a_connect_target_gets_an_answer() {
 #[test]
 fn every_byte_in_a_header_line_gets_an_answer() {
     let upstream = ok_upstream();
-    let p = start(&upstream_body(&upstream));
+    let p = Proxy::start(under_test(ours!()), &upstream_body(&upstream));
     let lines = variants(b"X-Ab: cd")
         .into_iter()
         .map(|h| {
@@ -166,7 +162,7 @@ fn every_byte_in_a_header_line_gets_an_answer() {
 #[test]
 fn non_ascii_request_lines_get_400() {
     let upstream = ok_upstream();
-    let p = start(&upstream_body(&upstream));
+    let p = Proxy::start(under_test(ours!()), &upstream_body(&upstream));
     for line in [
         "GET / HTTP\u{e9}".as_bytes(),
         b"GET / HTTP\xff",
@@ -189,7 +185,7 @@ fn non_ascii_request_lines_get_400() {
 #[test]
 fn host_header_that_is_not_text_gets_400() {
     let upstream = ok_upstream();
-    let p = start(&upstream_body(&upstream));
+    let p = Proxy::start(under_test(ours!()), &upstream_body(&upstream));
     let got = ask(p.addr(), b"GET /x HTTP/1.1\r\nHost: a\xe9b").expect("an answer");
     let text = String::from_utf8_lossy(&got);
     assert!(text.starts_with("HTTP/1.1 400 "), "{text}");
@@ -224,7 +220,7 @@ fn sample_bytes() -> Vec<u8> {
 /// we must not forward.
 #[test]
 fn never_looser_than_the_reference_on_request_lines() {
-    let refs = hostile_support::references();
+    let refs = references();
     if refs.is_empty() {
         eprintln!("no reference tinyproxy built (scripts: /work/shared/reference/build.sh)");
     }
@@ -242,9 +238,9 @@ fn never_looser_than_the_reference_on_request_lines() {
         }
     }
     let upstream = ok_upstream();
-    let ours = start(&upstream_body(&upstream));
+    let ours = Proxy::start(under_test(ours!()), &upstream_body(&upstream));
     for bin in refs.into_iter().take(1) {
-        let reference = Proxy::start_bin(bin, &upstream_body(&upstream));
+        let reference = Proxy::start(bin, &upstream_body(&upstream));
         let next = AtomicUsize::new(0);
         let looser = Mutex::new(Vec::new());
         std::thread::scope(|sc| {

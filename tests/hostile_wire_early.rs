@@ -3,14 +3,10 @@
 //! relayed at once (the rest of the body is not forwarded, the connection
 //! closes); a request header line that does not parse gets its 400 at once.
 
-mod common;
-mod hostile_support;
-
-use common::{curl, DEADLINE};
-use hostile_support::{start, Conn};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::{curl, ours, process::under_test, Conn, Proxy, DEADLINE};
 
 /// An origin that reads a request head only, answers `reply` at once and
 /// then reads (and drops) whatever else arrives until the proxy closes.
@@ -51,7 +47,7 @@ fn immediate_417_to_expect_100_continue_is_relayed_at_once() {
     let port = answers_before_the_body(
         b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     );
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     let file = upload_file(p.dir(), 1);
     let (code, out, err) = curl(&[
         "-x",
@@ -85,7 +81,7 @@ fn immediate_413_stops_the_upload() {
     let port = answers_before_the_body(
         b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbig",
     );
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     let file = upload_file(p.dir(), MIB);
     let started = Instant::now();
     let (_, out, err) = curl(&[
@@ -119,7 +115,7 @@ fn immediate_413_stops_the_upload() {
 /// the client), and a log line that names the header.
 #[test]
 fn malformed_request_header_gets_400_at_once() {
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     for (line, named) in [
         ("Name : v", "Name "),
         ("X-Ctl: a\x01b", "X-Ctl"),

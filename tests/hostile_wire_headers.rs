@@ -3,11 +3,9 @@
 //! control bytes and names that are not tokens stay refused (503) with a
 //! log line naming the header.
 
-mod common;
-mod hostile_support;
-
-use common::Proxy;
-use hostile_support::{proxy_bin, references, Conn, RawOrigin, Reply};
+use tinyproxy_test_support::{
+    ours, process::references, process::under_test, Conn, Proxy, RawOrigin, Reply, Response,
+};
 
 fn origin_with(head_lines: &'static str) -> RawOrigin {
     RawOrigin::start(move |_, _| Reply {
@@ -16,7 +14,7 @@ fn origin_with(head_lines: &'static str) -> RawOrigin {
     })
 }
 
-fn get(p: &Proxy, o: &RawOrigin) -> hostile_support::Response {
+fn get(p: &Proxy, o: &RawOrigin) -> Response {
     let mut c = Conn::open(p.addr());
     c.send(format!("GET {} HTTP/1.1\r\nConnection: close\r\n\r\n", o.url("/h")).as_bytes());
     c.response().expect("a response")
@@ -37,7 +35,7 @@ const REPAIRS: &[(&str, &str, Option<&str>)] = &[
 
 #[test]
 fn repairable_response_headers_are_repaired() {
-    let p = Proxy::start_bin(&proxy_bin(), "");
+    let p = Proxy::start(under_test(ours!()), "");
     for (lines, name, want) in REPAIRS {
         let o = origin_with(lines);
         let r = get(&p, &o);
@@ -55,7 +53,7 @@ fn repairable_response_headers_are_repaired() {
 #[test]
 fn reference_tinyproxy_relays_the_same_responses() {
     for bin in references() {
-        let p = Proxy::start_bin(bin, "");
+        let p = Proxy::start(bin, "");
         for (lines, _, _) in REPAIRS {
             let o = origin_with(lines);
             assert_eq!(get(&p, &o).status(), 200, "{bin}: {lines:?}");
@@ -65,7 +63,7 @@ fn reference_tinyproxy_relays_the_same_responses() {
 
 #[test]
 fn control_bytes_and_bad_names_are_refused_and_named() {
-    let p = Proxy::start_bin(&proxy_bin(), "");
+    let p = Proxy::start(under_test(ours!()), "");
     for (lines, named) in [
         ("X-Bad: a\x01b\r\n", "X-Bad"),
         ("X-Del: a\x7fb\r\n", "X-Del"),

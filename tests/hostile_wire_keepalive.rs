@@ -4,12 +4,9 @@
 //! `ab -k -X` (an HTTP/1.0 keep-alive client that waits for the close
 //! when it is not told).
 
-mod common;
-mod hostile_support;
-
-use hostile_support::{start, Conn, RawOrigin, Reply};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::{ours, process::under_test, Conn, Proxy, RawOrigin, Reply, DEADLINE};
 
 fn origin() -> RawOrigin {
     RawOrigin::start(|_, _| Reply {
@@ -21,7 +18,7 @@ fn origin() -> RawOrigin {
 #[test]
 fn http10_keepalive_client_is_told_and_kept() {
     let o = origin();
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     let mut c = Conn::open(p.addr());
     for i in 0..3 {
         c.send(
@@ -41,13 +38,13 @@ fn http10_keepalive_client_is_told_and_kept() {
 #[test]
 fn http10_client_without_keepalive_is_told_close_and_closed() {
     let o = origin();
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     let mut c = Conn::open(p.addr());
     c.send(format!("GET {} HTTP/1.0\r\n\r\n", o.url("/c")).as_bytes());
     let r = c.response().expect("response");
     let conn = r.header("Connection").map(|v| v.to_ascii_lowercase());
     assert_eq!(conn.as_deref(), Some("close"), "{r:?}");
-    assert!(c.closes_within(common::DEADLINE));
+    assert!(c.closes_within(DEADLINE));
 }
 
 /// A chunked answer cannot be read by an HTTP/1.0 client as a length:
@@ -59,7 +56,7 @@ fn http10_keepalive_client_with_a_chunked_answer_is_closed() {
             .to_vec(),
         close: false,
     });
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     let mut c = Conn::open(p.addr());
     c.send(
         format!(
@@ -70,14 +67,14 @@ fn http10_keepalive_client_with_a_chunked_answer_is_closed() {
     );
     let r = c.response().expect("response");
     assert_eq!(r.header("Connection").as_deref(), Some("close"), "{r:?}");
-    assert!(c.closes_within(common::DEADLINE));
+    assert!(c.closes_within(DEADLINE));
 }
 
 /// `ab -k -X`: every request kept alive and none waits for a timeout.
 #[test]
 fn ab_keepalive_through_the_proxy_finishes_at_once() {
     let o = origin();
-    let p = start("Timeout 30");
+    let p = Proxy::start(under_test(ours!()), "Timeout 30");
     let started = Instant::now();
     let out = Command::new("ab")
         .args(["-k", "-n", "50", "-c", "2", "-s", "5", "-X"])

@@ -4,10 +4,7 @@
 //! a second origin on the same connection either finds the connection
 //! closed or gets the second origin's own response.
 
-mod common;
-mod hostile_support;
-
-use hostile_support::{start, Conn, RawOrigin, Reply};
+use tinyproxy_test_support::{ours, process::under_test, Conn, Proxy, RawOrigin, Reply, DEADLINE};
 
 /// What a hostile origin appends so that a confused reader takes it as
 /// the next response.
@@ -59,7 +56,7 @@ fn cases() -> Vec<(&'static str, String)> {
 #[test]
 fn conflicting_response_framing_never_answers_for_the_next_origin() {
     let good = good_origin();
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     for (name, bytes) in cases() {
         let evil = RawOrigin::start(move |_, _| Reply {
             bytes: bytes.clone().into_bytes(),
@@ -112,7 +109,7 @@ fn conflicting_response_framing_never_answers_for_the_next_origin() {
 /// to end where it says).
 #[test]
 fn repaired_framing_closes_the_client_connection() {
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     for (name, bytes) in cases() {
         // Bodies read to the origin's close need that close; the others
         // are framed and the origin keeps its connection open.
@@ -137,7 +134,7 @@ fn repaired_framing_closes_the_client_connection() {
                 "{name}: {first:?}"
             );
         }
-        assert!(c.closes_within(common::DEADLINE), "{name}: connection kept");
+        assert!(c.closes_within(DEADLINE), "{name}: connection kept");
     }
 }
 
@@ -147,7 +144,7 @@ fn repaired_framing_closes_the_client_connection() {
 #[test]
 fn response_connection_naming_framing_keeps_it() {
     let good = good_origin();
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     for (named, framing) in [
         ("Content-Length", "Content-Length: 5\r\n\r\nhello"),
         (

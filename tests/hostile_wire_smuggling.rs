@@ -3,13 +3,10 @@
 //! A kept client connection must never turn a request body into a second
 //! request at the origin.
 
-mod common;
-mod hostile_support;
-
-use hostile_support::{start, Conn, RawOrigin, Reply};
 use std::io::Read;
 use std::net::TcpListener;
 use std::sync::mpsc;
+use tinyproxy_test_support::{ours, process::under_test, Conn, Proxy, RawOrigin, Reply, DEADLINE};
 
 /// A keep-alive origin answering every request with a short 200.
 fn keepalive_origin() -> RawOrigin {
@@ -28,7 +25,7 @@ const SMUGGLED: &str = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
 #[test]
 fn connection_naming_framing_headers_cannot_smuggle() {
     let origin = keepalive_origin();
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     let url = origin.url("/post");
     let mut expected = 0;
     for conn in ["Connection", "Proxy-Connection"] {
@@ -98,7 +95,7 @@ fn sink() -> (u16, mpsc::Receiver<Vec<u8>>) {
     std::thread::spawn(move || {
         for s in l.incoming() {
             let Ok(mut s) = s else { continue };
-            let _ = s.set_read_timeout(Some(common::DEADLINE));
+            let _ = s.set_read_timeout(Some(DEADLINE));
             let mut all = Vec::new();
             let _ = s.read_to_end(&mut all);
             let _ = tx.send(all);
@@ -112,7 +109,7 @@ fn sink() -> (u16, mpsc::Receiver<Vec<u8>>) {
 #[test]
 fn chunk_size_line_without_digits_is_400_and_nothing_follows() {
     let (port, seen) = sink();
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     for size_line in ["", ";ext", " ", "0x5", "5\x01"] {
         let mut c = Conn::open(p.addr());
         c.send(
@@ -124,10 +121,8 @@ fn chunk_size_line_without_digits_is_400_and_nothing_follows() {
         );
         let r = c.response().expect("an answer");
         assert_eq!(r.status(), 400, "{size_line:?}: {r:?}");
-        assert!(c.closes_within(common::DEADLINE), "{size_line:?}");
-        let got = seen
-            .recv_timeout(common::DEADLINE)
-            .expect("origin connection ends");
+        assert!(c.closes_within(DEADLINE), "{size_line:?}");
+        let got = seen.recv_timeout(DEADLINE).expect("origin connection ends");
         let got = String::from_utf8_lossy(&got);
         assert!(!got.contains("/admin"), "{size_line:?}: {got}");
     }
@@ -138,7 +133,7 @@ fn chunk_size_line_without_digits_is_400_and_nothing_follows() {
 #[test]
 fn http10_request_with_transfer_encoding_is_400() {
     let origin = keepalive_origin();
-    let p = start("");
+    let p = Proxy::start(under_test(ours!()), "");
     let mut c = Conn::open(p.addr());
     c.send(
         format!(
@@ -150,7 +145,7 @@ fn http10_request_with_transfer_encoding_is_400() {
     );
     let r = c.response().expect("an answer");
     assert_eq!(r.status(), 400);
-    assert!(c.closes_within(common::DEADLINE));
+    assert!(c.closes_within(DEADLINE));
     assert!(origin.requests().is_empty(), "{:?}", origin.requests());
     p.wait_log("Transfer-Encoding in an HTTP/1.0 request");
 }

@@ -1,12 +1,12 @@
 //! Command line and start-up checks: `-v`, `-h`, unknown flags,
 //! `--check`, unknown User/Group, and running unprivileged.
 
-mod common;
-mod lifecycle_support;
-
-use lifecycle_support::*;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output, Stdio};
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN)
@@ -127,7 +127,7 @@ fn foreground_logs_to_stdout() {
         .spawn()
         .expect("spawn");
     let stdout = child.stdout.take().expect("stdout");
-    let guard = KillOnDrop(&mut child);
+    let mut guard = Guard::new(child);
     let mut lines = std::io::BufReader::new(stdout).lines();
     let first = lines.next().expect("a line").expect("utf8");
     assert!(first.starts_with("NOTICE    ") && first.ends_with("]: Initializing tinyproxy ..."));
@@ -137,8 +137,8 @@ fn foreground_logs_to_stdout() {
         .map_while(Result::ok)
         .any(|l| l.ends_with("Starting main loop. Accepting connections."));
     assert!(main_loop);
-    kill(guard.0.id(), libc::SIGTERM);
-    let status = wait_for("exit", || guard.0.try_wait().expect("try_wait"));
+    kill(guard.child.id(), libc::SIGTERM);
+    let status = wait_for("exit", || guard.child.try_wait().expect("try_wait"));
     assert_eq!(status.code(), Some(0));
     assert!(lines
         .map_while(Result::ok)
@@ -163,7 +163,7 @@ fn not_root_keeps_its_ids() {
     let ids = "User no-such-user-nr\nGroup no-such-group-nr";
     std::fs::write(&conf, conf_text(port, &log, ids)).expect("write");
     set_mode(&conf, 0o644);
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["-d", "-c", conf.to_str().expect("utf8")])
         .uid(65534)
         .gid(65534)
@@ -171,7 +171,7 @@ fn not_root_keeps_its_ids() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn as nobody");
-    let _guard = KillOnDrop(&mut child);
+    let _guard = Guard::new(child);
     wait_for("the unprivileged proxy's log", || {
         let t = std::fs::read_to_string(&log).unwrap_or_default();
         t.contains("Starting main loop").then_some(t)
@@ -184,15 +184,6 @@ fn not_root_keeps_its_ids() {
     );
     assert!(!t.contains("Now running as"), "{t}");
     assert!(!refused(local(port)));
-}
-
-struct KillOnDrop<'a>(&'a mut std::process::Child);
-
-impl Drop for KillOnDrop<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn nix_is_root() -> bool {

@@ -3,13 +3,13 @@
 //! warning, a log that cannot be opened goes to stderr until a reload
 //! can open it, and an unreadable config names the fix.
 
-mod common;
-mod lifecycle_support;
-
-use lifecycle_support::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.

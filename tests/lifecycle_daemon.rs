@@ -2,13 +2,14 @@
 //! dropped privileges, SIGTERM clean-up; and the pid-file symlink refusal
 //! (CVE-2017-11747).
 
-mod common;
-mod lifecycle_support;
-
-use lifecycle_support::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use tinyproxy_test_support::prelude::*;
+use tinyproxy_test_support::wait::wait_log_n;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -79,20 +80,13 @@ fn launch_on_free_port(
     panic!("no free port after three tries");
 }
 
-fn wait_log(log: &Path, needle: &str, n: usize) {
-    wait_for(needle, || {
-        let t = std::fs::read_to_string(log).unwrap_or_default();
-        (t.lines().filter(|l| l.contains(needle)).count() >= n).then_some(())
-    });
-}
-
 #[test]
 fn daemon_detaches_drops_privileges_and_cleans_up() {
     if !is_root() {
         eprintln!("skipped: needs root");
         return;
     }
-    let origin = common::Origin::start();
+    let origin = Origin::start();
     let dir = tempfile::tempdir().expect("tempdir");
     chmod(dir.path(), 0o777); // as in tinyproxy's docs: the User must write here
     let log = dir.path().join("proxy.log");
@@ -156,7 +150,7 @@ fn daemon_detaches_drops_privileges_and_cleans_up() {
 
     // Reload as nobody of a root-only file: fails, old config serves.
     kill(pid, libc::SIGHUP);
-    wait_log(&log, "Reloading config file failed!", 1);
+    wait_log_n(&log, "Reloading config file failed!", 1);
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(text.contains("not readable by uid 65534"), "{text}");
     assert!(ok_from_origin(&get(local(port), &origin.url("/still"))));
@@ -164,12 +158,12 @@ fn daemon_detaches_drops_privileges_and_cleans_up() {
     // Readable again: the reload works (relative -c made absolute).
     chmod(&conf, 0o644);
     kill(pid, libc::SIGUSR1);
-    wait_log(&log, "Reloading config file finished", 2);
+    wait_log_n(&log, "Reloading config file finished", 2);
 
     kill(pid, libc::SIGTERM);
     wait_for("the daemon to exit", || (!daemon.alive()).then_some(()));
     assert!(!pid_path.exists(), "pid file removed on clean exit");
-    wait_log(&log, "Shutting down.", 1);
+    wait_log_n(&log, "Shutting down.", 1);
 }
 
 /// No LogFile/Syslog: tinyproxy's warning on the terminal, and the

@@ -2,12 +2,12 @@
 //! requests and tunnels finish within `--grace`, then exit 0; a second
 //! signal ends the drain at once.
 
-mod common;
-mod lifecycle_support;
-
-use lifecycle_support::*;
 use std::io::Read;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 #[test]
 fn sigterm_lets_a_tunnel_and_a_slow_response_finish() {
@@ -15,7 +15,8 @@ fn sigterm_lets_a_tunnel_and_a_slow_response_finish() {
     let slow = SlowOrigin::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let pid_path = dir.path().join("proxy.pid");
-    let mut p = Running::start(
+    let mut p = Proxy::start_args(
+        BIN,
         &format!("PidFile \"{}\"", pid_path.display()),
         &["--grace", "8"],
     );
@@ -55,7 +56,7 @@ fn sigterm_lets_a_tunnel_and_a_slow_response_finish() {
 #[test]
 fn grace_time_over_cuts_what_is_left() {
     let echo = echo_server();
-    let mut p = Running::start("", &["--grace", "1"]);
+    let mut p = Proxy::start_args(BIN, "", &["--grace", "1"]);
     let mut tunnel = open_tunnel(p.addr(), echo);
     assert!(echoes(&mut tunnel, b"hi\n"));
     let t0 = Instant::now();
@@ -74,7 +75,7 @@ fn grace_time_over_cuts_what_is_left() {
 #[test]
 fn second_signal_ends_the_drain_at_once() {
     let echo = echo_server();
-    let mut p = Running::start("", &["--grace", "60"]);
+    let mut p = Proxy::start_args(BIN, "", &["--grace", "60"]);
     let mut tunnel = open_tunnel(p.addr(), echo);
     assert!(echoes(&mut tunnel, b"hi\n"));
     p.signal(libc::SIGTERM);
@@ -89,7 +90,7 @@ fn second_signal_ends_the_drain_at_once() {
 
 #[test]
 fn idle_shutdown_is_immediate() {
-    let mut p = Running::start("", &[]);
+    let mut p = Proxy::start_args(BIN, "", &[]);
     p.signal(libc::SIGTERM);
     assert_eq!(p.wait_exit().code(), Some(0));
     let log = p.log_text();

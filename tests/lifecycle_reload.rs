@@ -2,14 +2,13 @@
 //! file, with a new Port, a rotated log, and `--watch-config` on a
 //! Kubernetes ConfigMap layout.
 
-mod common;
-mod lifecycle_support;
-
-use common::Origin;
-use lifecycle_support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 /// The `Via` name the echo origin saw, if any.
 fn via_name(resp: &str) -> Option<String> {
@@ -22,7 +21,7 @@ fn reload_under_load_drops_nothing() {
     let origin = Origin::start();
     let echo = echo_server();
     let gen = |name: &str| format!("ViaProxyName \"{name}\"\nMaxClients 200");
-    let p = Running::start(&gen("gen-a"), &[]);
+    let p = Proxy::start_args(BIN, &gen("gen-a"), &[]);
     let mut tunnels: Vec<_> = (0..50).map(|_| open_tunnel(p.addr(), echo)).collect();
     for (i, t) in tunnels.iter_mut().enumerate() {
         assert!(echoes(t, format!("hello {i}\n").as_bytes()), "tunnel {i}");
@@ -91,7 +90,7 @@ fn reload_under_load_drops_nothing() {
 fn allow_change_applies_to_new_connections_only() {
     let origin = Origin::start();
     let echo = echo_server();
-    let p = Running::start("Allow 127.0.0.1", &[]);
+    let p = Proxy::start_args(BIN, "Allow 127.0.0.1", &[]);
     let mut tunnel = open_tunnel(p.addr(), echo);
     assert!(echoes(&mut tunnel, b"before\n"));
     assert!(ok_from_origin(&get(p.addr(), &origin.url("/before"))));
@@ -111,7 +110,7 @@ fn allow_change_applies_to_new_connections_only() {
 #[test]
 fn broken_config_keeps_the_old_one() {
     let origin = Origin::start();
-    let p = Running::start("ViaProxyName \"good-one\"", &[]);
+    let p = Proxy::start_args(BIN, "ViaProxyName \"good-one\"", &[]);
     assert_eq!(
         via_name(&get(p.addr(), &origin.url("/1"))).as_deref(),
         Some("good-one")
@@ -140,7 +139,7 @@ fn broken_config_keeps_the_old_one() {
 fn port_change_rebinds_and_lets_inflight_finish() {
     let origin = Origin::start();
     let slow = SlowOrigin::start();
-    let p = Running::start("", &[]);
+    let p = Proxy::start_args(BIN, "", &[]);
     let old = p.addr();
     let slow_url = slow.url();
     let inflight = std::thread::spawn(move || get(old, &slow_url));
@@ -163,7 +162,7 @@ fn port_change_rebinds_and_lets_inflight_finish() {
 #[test]
 fn reload_reopens_the_log_and_resets_the_level() {
     let origin = Origin::start();
-    let p = Running::start("LogLevel Notice", &[]);
+    let p = Proxy::start_args(BIN, "LogLevel Notice", &[]);
     assert!(ok_from_origin(&get(p.addr(), &origin.url("/quiet"))));
     // Rotation: the file is renamed away, then the proxy told to reload.
     let rotated = p.log.with_extension("log.1");
@@ -206,13 +205,13 @@ fn watch_config_follows_a_configmap_swap() {
     };
 
     let conf = d.join("tinyproxy.conf");
-    let mut child = std::process::Command::new(BIN)
+    let child = std::process::Command::new(BIN)
         .args(["--watch-config", "-d", "-c", conf.to_str().expect("utf8")])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    let _guard = Reap(&mut child);
+    let _guard = Guard::new(child);
     let reloads = || {
         let t = std::fs::read_to_string(&log).unwrap_or_default();
         t.lines()
@@ -248,20 +247,11 @@ fn watch_config_follows_a_configmap_swap() {
     );
 }
 
-struct Reap<'a>(&'a mut std::process::Child);
-
-impl Drop for Reap<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn max_clients_grows_on_reload() {
     let origin = Origin::start();
     let echo = echo_server();
-    let p = Running::start("MaxClients 1", &[]);
+    let p = Proxy::start_args(BIN, "MaxClients 1", &[]);
     let mut tunnel = open_tunnel(p.addr(), echo);
     assert!(echoes(&mut tunnel, b"one slot\n"));
     p.wait_log("Maximum number of connections reached. Refusing new connections.");

@@ -3,13 +3,12 @@
 //! Allow/Deny, Filter, BasicAuth and ConnectPort rules, as tinyproxy (one
 //! request per connection) judges every request.
 
-mod common;
-mod lifecycle_support;
-
-use common::Origin;
-use lifecycle_support::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 /// A client connection kept alive across requests.
 struct Kept {
@@ -18,7 +17,7 @@ struct Kept {
 }
 
 impl Kept {
-    fn open(p: &Running) -> Kept {
+    fn open(p: &Proxy) -> Kept {
         let w = TcpStream::connect(p.addr()).expect("connect");
         w.set_read_timeout(Some(DEADLINE)).expect("timeout");
         Kept {
@@ -76,7 +75,7 @@ fn kept_across_reload(
     second: &dyn Fn(&Origin) -> String,
 ) -> (String, Vec<String>) {
     let origin = Origin::start();
-    let p = Running::start(&format!("LogLevel Info\n{before}"), &[]);
+    let p = Proxy::start_args(BIN, &format!("LogLevel Info\n{before}"), &[]);
     let mut c = Kept::open(&p);
     let first = c.ask(&get(&origin.url("/before")));
     assert!(ok_from_origin(&first), "{first}");

@@ -3,18 +3,19 @@
 //! syslog (spec §2, §3, §5.1, §11.20), `/dev/stdout` and `/dev/stderr`.
 //!
 //! Scenarios that need our stderr/stdout, or a fresh logger, re-run one
-//! test of this binary as a child process (`log_support::run_child`).
+//! test of this binary as a child process (`tinyproxy_test_support::logs::run_child`).
 
 mod log_support;
 
-use log_support::{
-    assert_whole_lines, child_scenario, config, line_regex, run_child, serial, SyslogServer,
-};
+use log_support::config;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use tinyproxy_rs::config::LogLevel;
 use tinyproxy_rs::log::{self, Level};
 use tinyproxy_rs::log_msg;
+use tinyproxy_test_support::logs::{
+    assert_whole_lines, child_scenario, line_regex, run_child, serial, SyslogServer,
+};
 
 /// What every child does: log before configuring, configure from the
 /// environment (`LOG_FILE`, `SYSLOG`, `SYSLOG_ON`, `FOREGROUND`), log

@@ -1,12 +1,10 @@
 //! Golden tests of the line shape, truncation and level filtering, on the
 //! real output of the process-wide logger (captured with a writer).
 
-mod log_support;
-
-use log_support::{assert_whole_lines, line_regex, serial, Capture};
 use tinyproxy_rs::config::LogLevel;
 use tinyproxy_rs::log::{self, Level};
 use tinyproxy_rs::log_msg;
+use tinyproxy_test_support::logs::{assert_whole_lines, line_regex, serial, Capture};
 
 fn capture() -> Capture {
     let cap = Capture::default();

@@ -7,12 +7,13 @@
 
 mod log_support;
 
-use log_support::{config, line_regex};
+use log_support::config;
 use std::path::Path;
 use std::time::Duration;
 use tinyproxy_rs::config::LogLevel;
 use tinyproxy_rs::log::{self, Level};
 use tinyproxy_rs::log_msg;
+use tinyproxy_test_support::logs::line_regex;
 
 /// (level, timestamp, message) of every line of the file.
 fn lines(path: &Path) -> Vec<(String, String, String)> {

@@ -5,12 +5,13 @@
 mod log_support;
 
 use chrono::Datelike;
-use log_support::{config, serial, SyslogServer};
+use log_support::config;
 use regex::Regex;
 use std::time::{Duration, Instant};
 use tinyproxy_rs::config::LogLevel;
 use tinyproxy_rs::log::{self, Level, LogError};
 use tinyproxy_rs::log_msg;
+use tinyproxy_test_support::logs::{serial, SyslogServer};
 
 const WAIT: Duration = Duration::from_secs(5);
 

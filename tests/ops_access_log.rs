@@ -3,13 +3,12 @@
 //! the BasicAuth user name but never its password, and tinyproxy's own
 //! log is unchanged.
 
-mod common;
-mod lifecycle_support;
-mod ops_support;
-
-use lifecycle_support::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 /// "alice:s3cret-pass"
 const ALICE: &str = "YWxpY2U6czNjcmV0LXBhc3M=";
@@ -38,12 +37,13 @@ fn lines(path: &std::path::Path, n: usize) -> Vec<String> {
 
 #[test]
 fn json_lines_for_requests_and_tunnels_without_passwords() {
-    let origin = common::Origin::start();
+    let origin = Origin::start();
     let echo = echo_server();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("access.json");
     let arg = format!("json:{}", path.display());
-    let p = Running::start(
+    let p = Proxy::start_args(
+        BIN,
         "LogLevel Info\nBasicAuth alice s3cret-pass",
         &["--access-log", &arg],
     );
@@ -120,11 +120,11 @@ fn json_lines_for_requests_and_tunnels_without_passwords() {
 
 #[test]
 fn logfmt_line_quotes_what_needs_it() {
-    let origin = common::Origin::start();
+    let origin = Origin::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("access.log");
     let arg = format!("logfmt:{}", path.display());
-    let p = Running::start("", &["--access-log", &arg]);
+    let p = Proxy::start_args(BIN, "", &["--access-log", &arg]);
     assert!(ok_from_origin(&get(p.addr(), &origin.url("/x"))));
     let l = lines(&path, 1);
     let line = &l[0];

@@ -5,18 +5,16 @@
 //! moved by exactly the right amounts. `promtool check metrics` must be
 //! clean on a scrape.
 
-mod common;
-mod lifecycle_support;
-mod ops_support;
-
-use lifecycle_support::*;
-use ops_support::*;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 /// A Prometheus server on a loopback port, killed on drop.
 struct Prometheus {
-    child: Child,
+    _child: Guard,
     addr: SocketAddr,
     http: reqwest::blocking::Client,
     _dir: tempfile::TempDir,
@@ -36,7 +34,7 @@ impl Prometheus {
             ),
         )
         .expect("write prometheus.yml");
-        let addr = local(common::free_port());
+        let addr = local(free_port());
         let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log");
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", conf.display()))
@@ -57,7 +55,7 @@ impl Prometheus {
             .build()
             .expect("client");
         let p = Prometheus {
-            child,
+            _child: Guard::new(child),
             addr,
             http,
             _dir: dir,
@@ -97,13 +95,6 @@ impl Prometheus {
     /// The Unix time of the last scrape of the proxy.
     fn last_scrape(&self) -> Option<f64> {
         self.value("timestamp(up{job=\"tinyproxy\"} == 1)")
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -155,7 +146,7 @@ fn now() -> f64 {
 
 #[test]
 fn prometheus_scrapes_the_admin_port_and_sees_the_traffic() {
-    let origin = common::Origin::start();
+    let origin = Origin::start();
     let echo = echo_server();
     let dir = tempfile::tempdir().expect("tempdir");
     let filter = dir.path().join("filter");
@@ -164,7 +155,7 @@ fn prometheus_scrapes_the_admin_port_and_sees_the_traffic() {
         "LogLevel Info\nFilter \"{}\"\nAllow 127.0.0.1\n",
         filter.display()
     );
-    let (p, admin) = start_with_admin(&body, &[]);
+    let (p, admin) = start_with_admin(BIN, &body, &[]);
     let prom = Prometheus::start(admin);
     wait_for("a first scrape", || prom.last_scrape());
     let before: Vec<f64> = EXPECTED

@@ -4,17 +4,15 @@
 //! once (it does not hold the exit for `--grace`), a request in flight
 //! finishes, and the process exits 0. Plus the admin listener's own rules.
 
-mod common;
-mod lifecycle_support;
-mod ops_support;
-
-use lifecycle_support::*;
-use ops_support::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::prelude::*;
+
+/// Our binary, the one under test.
+const BIN: &str = ours!();
 
 /// The most requests the client loop sends, whatever the timing.
 const MAX_REQUESTS: u64 = 5000;
@@ -88,9 +86,9 @@ fn client_loop(
 
 #[test]
 fn sigterm_with_shutdown_delay_loses_no_request_and_idle_does_not_delay_exit() {
-    let origin = common::Origin::start();
+    let origin = Origin::start();
     let slow = SlowOrigin::start();
-    let (mut p, admin) = start_with_admin("", &["--shutdown-delay", "3", "--grace", "30"]);
+    let (mut p, admin) = start_with_admin(BIN, "", &["--shutdown-delay", "3", "--grace", "30"]);
     assert_eq!(admin_get(admin, "/readyz").0, 200);
     let url = origin.url("/loop");
 
@@ -179,7 +177,7 @@ fn sigterm_with_shutdown_delay_loses_no_request_and_idle_does_not_delay_exit() {
 
 #[test]
 fn second_sigterm_during_the_delay_ends_at_once() {
-    let (mut p, admin) = start_with_admin("", &["--shutdown-delay", "60"]);
+    let (mut p, admin) = start_with_admin(BIN, "", &["--shutdown-delay", "60"]);
     p.signal(libc::SIGTERM);
     p.wait_log("still accepting connections for 60 s");
     assert_eq!(admin_get(admin, "/readyz").0, 503);
@@ -194,6 +192,7 @@ fn second_sigterm_during_the_delay_ends_at_once() {
 #[test]
 fn admin_probes_are_not_logged_and_only_known_paths_answer() {
     let (p, admin) = start_with_admin(
+        BIN,
         "LogLevel Info\nBasicAuth alice s3cret-pass\nAddHeader \"X-Token\" \"tok-123\"\n\
          Allow 10.9.9.9",
         &[],
@@ -231,7 +230,7 @@ fn sample(scrape: &str, series: &str) -> Option<f64> {
 
 #[test]
 fn reloads_show_on_metrics() {
-    let (p, admin) = start_with_admin("MaxClients 50", &[]);
+    let (p, admin) = start_with_admin(BIN, "MaxClients 50", &[]);
     let scrape = admin_get(admin, "/metrics").1;
     assert_eq!(sample(&scrape, "tinyproxy_config_generation"), Some(1.0));
     assert_eq!(sample(&scrape, "tinyproxy_max_clients"), Some(50.0));

@@ -3,15 +3,13 @@
 //! the real tinyproxy 1.11.1 (/usr/bin/tinyproxy) starts with it and with
 //! every commented example switched on, rendering our page templates.
 
-mod packaging_util;
-
-use packaging_util::{
-    conf_for_test, free_port, http_exchange, is_directive_1_11_1, read_repo_file, repo, spawn,
-    stderr_of, wait_for_listener,
-};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+use tinyproxy_test_support::repo::{
+    conf_for_test, is_directive_1_11_1, read_repo_file, repo, spawn,
+};
+use tinyproxy_test_support::{free_port, local, raw, wait::listener_up, wait::stderr_of};
 
 fn real_tinyproxy() -> PathBuf {
     std::env::var_os("TINYPROXY_REAL")
@@ -101,12 +99,12 @@ fn default_conf_follows_tinyproxy_grammar() {
 
 /// Starts the real tinyproxy with `conf` on `port` and waits until it
 /// listens; panics with its stderr if it does not.
-fn start_real(dir: &Path, conf: &str, port: u16) -> packaging_util::ProcGuard {
+fn start_real(dir: &Path, conf: &str, port: u16) -> tinyproxy_test_support::Guard {
     let path = dir.join("tinyproxy.conf");
     std::fs::write(&path, conf).expect("write test config");
     let path = path.to_string_lossy().into_owned();
     let mut guard = spawn(&real_tinyproxy(), &["-d", "-c", &path]);
-    if let Err(e) = wait_for_listener(&mut guard.0, port, Duration::from_secs(10)) {
+    if let Err(e) = listener_up(&mut guard.child, local(port), Duration::from_secs(10)) {
         panic!("real tinyproxy on port {port}: {e}");
     }
     guard
@@ -129,7 +127,10 @@ fn real_tinyproxy_serves_our_templates_with_default_conf() {
     let port = free_port();
     let _proxy = start_real(dir.path(), &default_conf_for_test(port), port);
 
-    let stats = http_exchange(port, "GET http://tinyproxy.stats/ HTTP/1.0\r\n\r\n");
+    let stats = raw(
+        local(port),
+        "GET http://tinyproxy.stats/ HTTP/1.0\r\n\r\n".as_bytes(),
+    );
     assert!(stats.starts_with("HTTP/1.0 200"), "stats reply: {stats}");
     assert!(stats.contains("Client connections open now"), "{stats}");
     for var in [
@@ -143,7 +144,10 @@ fn real_tinyproxy_serves_our_templates_with_default_conf() {
     }
 
     // Port 9 is not a ConnectPort: 403 from DefaultErrorFile.
-    let denied = http_exchange(port, "CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: x\r\n\r\n");
+    let denied = raw(
+        local(port),
+        "CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: x\r\n\r\n".as_bytes(),
+    );
     assert!(
         denied.starts_with("HTTP/1.1 403 Access violation"),
         "{denied}"
@@ -209,7 +213,7 @@ fn real_tinyproxy_accepts_every_commented_example() {
     let (conf, enabled) = enable_examples(&default_conf_for_test(port), dir.path());
     assert!(enabled >= 20, "only {enabled} examples found");
     let mut proxy = start_real(dir.path(), &conf, port);
-    let stderr = stderr_of(&mut proxy.0);
+    let stderr = stderr_of(&mut proxy.child);
     assert!(!stderr.contains("WARNING"), "{stderr}");
 }
 

@@ -4,10 +4,8 @@
 //! names are the ones the unit, tmpfiles.d and logrotate files make
 //! writable, create and rotate.
 
-mod packaging_util;
-
-use packaging_util::{is_directive_1_11_1, read_repo_file};
 use std::process::Command;
+use tinyproxy_test_support::repo::{is_directive_1_11_1, read_repo_file, repo};
 
 /// The value of the last active `name` line, without its double quotes.
 fn value_of(conf: &str, name: &str) -> Option<String> {
@@ -38,7 +36,7 @@ fn debian_conf_is_tinyproxys_grammar_and_check_accepts_it() {
     assert_eq!(value_of(&conf, "Group").as_deref(), Some("tinyproxy"));
     let out = Command::new(env!("CARGO_BIN_EXE_tinyproxy"))
         .args(["--check", "-c"])
-        .arg(packaging_util::repo().join("debian/tinyproxy.conf"))
+        .arg(repo().join("debian/tinyproxy.conf"))
         .output()
         .expect("run tinyproxy --check");
     let stderr = String::from_utf8_lossy(&out.stderr);

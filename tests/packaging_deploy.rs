@@ -3,13 +3,9 @@
 //! say what the packaging promises.  (Schema, policy and cross-object
 //! checks of the manifests are in scripts/check-deploy.sh.)
 
-mod packaging_util;
-
-use packaging_util::{
-    conf_for_test, free_port, is_directive_1_11_1, read_repo_file, spawn, stderr_of,
-    wait_for_listener,
-};
 use std::time::Duration;
+use tinyproxy_test_support::repo::{conf_for_test, is_directive_1_11_1, read_repo_file, spawn};
+use tinyproxy_test_support::{free_port, local, wait::listener_up, wait::stderr_of};
 
 /// The `tinyproxy.conf: |` block scalar of the ConfigMap, unindented.
 fn configmap_conf() -> String {
@@ -51,8 +47,8 @@ fn configmap_conf_is_valid_for_real_tinyproxy() {
     std::fs::write(&path, test_conf).expect("write config");
     let path = path.to_string_lossy().into_owned();
     let mut proxy = spawn("/usr/bin/tinyproxy".as_ref(), &["-d", "-c", &path]);
-    let started = wait_for_listener(&mut proxy.0, port, Duration::from_secs(10));
-    let stderr = stderr_of(&mut proxy.0);
+    let started = listener_up(&mut proxy.child, local(port), Duration::from_secs(10));
+    let stderr = stderr_of(&mut proxy.child);
     assert!(started.is_ok(), "{started:?}");
     assert!(!stderr.contains("WARNING"), "{stderr}");
 }

@@ -2,10 +2,8 @@
 //! release build): the layout under DESTDIR for PREFIX=/usr and the
 //! default /usr/local, and that an existing configuration is kept.
 
-mod packaging_util;
-
-use packaging_util::run;
 use std::path::Path;
+use tinyproxy_test_support::repo::run;
 
 /// Runs `make install-files` into `destdir`, installing our test binary.
 fn install(destdir: &Path, prefix: Option<&str>) {

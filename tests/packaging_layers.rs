@@ -3,11 +3,9 @@
 //! that brings in a new import cycle fails `make lint`, and a cycle that
 //! is broken must leave the list too.
 
-mod packaging_util;
-
-use packaging_util::repo;
 use std::path::Path;
 use std::process::{Command, Output};
+use tinyproxy_test_support::repo::repo;
 
 /// Runs the checker with `args`, from the repository root.
 fn check_layers(args: &[&str]) -> Output {

@@ -2,9 +2,7 @@
 //! man-db, groff and mandoc, and document every flag, signal and
 //! configuration directive.
 
-mod packaging_util;
-
-use packaging_util::{read_repo_file, run, DIRECTIVES_1_11_1};
+use tinyproxy_test_support::repo::{read_repo_file, run, DIRECTIVES_1_11_1};
 
 const PAGES: &[&str] = &["man/tinyproxy.8", "man/tinyproxy.conf.5"];
 

@@ -3,9 +3,7 @@
 //! that tinyproxy defines.  (That the real tinyproxy fills them in is
 //! tested in packaging_conf.rs.)
 
-mod packaging_util;
-
-use packaging_util::{read_repo_file, run};
+use tinyproxy_test_support::repo::{read_repo_file, run};
 
 /// Variables every page has, then the stats page's own.
 const COMMON: &[&str] = &[

@@ -7,10 +7,8 @@
 //! fails here, not in a cluster pulling a tag that was never pushed.
 //! (What kustomize renders is checked by scripts/check-release.sh.)
 
-mod packaging_util;
-
-use packaging_util::{read_repo_file, repo, run};
 use std::collections::BTreeSet;
+use tinyproxy_test_support::repo::{read_repo_file, repo, run};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 

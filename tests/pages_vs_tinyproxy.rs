@@ -3,13 +3,11 @@
 //! 1.11.3 (no version in `Server:` and footers, `{version}` = 1.11.3) and a
 //! fixed date before comparing.
 
-mod common;
-
-use common::Proxy;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tinyproxy_test_support::Proxy;
 
 use tinyproxy_rs::acl::allowed;
 use tinyproxy_rs::config::{AclRule, AclSpec, Config};
@@ -29,7 +27,7 @@ fn start(extra: &str) -> Proxy {
         Path::new(TINYPROXY).exists(),
         "apt-get install -y tinyproxy"
     );
-    Proxy::start_bin(TINYPROXY, &format!("Timeout 5\nLogLevel Critical\n{extra}"))
+    Proxy::start(TINYPROXY, &format!("Timeout 5\nLogLevel Critical\n{extra}"))
 }
 
 /// Send `request`, read the whole answer (the proxy closes after errors).

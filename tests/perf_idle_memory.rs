@@ -4,14 +4,13 @@
 //! buffer and little else. Measured as the growth of the proxy's VmRSS
 //! per connection while a few hundred are open.
 
-mod common;
-
-use common::{Origin, Proxy, DEADLINE};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{Origin, Proxy, DEADLINE};
 
 /// Connections per measurement: enough that allocator noise is small,
 /// few enough for the default limit of 1024 open files on every side.
@@ -102,10 +101,10 @@ fn kib_per_conn<T>(proxy: &Proxy, mut open: impl FnMut() -> T) -> f64 {
 #[test]
 fn an_idle_tunnel_holds_a_few_kib() {
     let holder = Holder::start();
-    let proxy = Proxy::start(&format!(
-        "Timeout 600\nMaxClients 1000\nConnectPort {}",
-        holder.port
-    ));
+    let proxy = Proxy::start(
+        ours!(),
+        &format!("Timeout 600\nMaxClients 1000\nConnectPort {}", holder.port),
+    );
     let per = kib_per_conn(&proxy, || tunnel(&proxy, holder.port).expect("tunnel"));
     // 3.4 KiB in a release build (20 KiB before issue 17); the margin
     // covers debug builds and the allocator.
@@ -115,7 +114,7 @@ fn an_idle_tunnel_holds_a_few_kib() {
 #[test]
 fn an_idle_kept_client_connection_holds_its_read_buffer_and_little_else() {
     let origin = Origin::start();
-    let proxy = Proxy::start("Timeout 600\nMaxClients 1000");
+    let proxy = Proxy::start(ours!(), "Timeout 600\nMaxClients 1000");
     let url = origin.url("/x");
     let per = kib_per_conn(&proxy, || {
         let s = TcpStream::connect(proxy.addr()).expect("connect");

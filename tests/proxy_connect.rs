@@ -2,17 +2,16 @@
 //! to a real `openssl s_server` with curl and Python, ConnectPort rules,
 //! idle timeout.
 
-mod common;
-
-use common::{curl, free_port, raw, wait_port, Origin, Proxy};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{curl, free_port, raw, wait_port, Guard, Origin, Proxy};
 
 /// A real TLS server (`openssl s_server -www`) on a free loopback port.
 struct TlsServer {
-    child: Child,
+    _child: Guard,
     port: u16,
     _dir: tempfile::TempDir,
 }
@@ -49,24 +48,17 @@ impl TlsServer {
             .expect("openssl s_server");
         wait_port(SocketAddr::from(([127, 0, 0, 1], port)));
         TlsServer {
-            child,
+            _child: Guard::new(child),
             port,
             _dir: dir,
         }
     }
 }
 
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn connect_reply_line_and_bytes_through_the_tunnel() {
     let origin = Origin::start();
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let mut s = TcpStream::connect(p.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     // The in-tunnel request rides in the same write as the CONNECT.
@@ -99,7 +91,10 @@ fn connect_reply_line_and_bytes_through_the_tunnel() {
 #[test]
 fn tls_through_the_tunnel_with_curl_and_python() {
     let tls = TlsServer::start();
-    let p = Proxy::start("ConnectPort 443\nConnectPort 563\nConnectPort 1\nConnectPort 65535");
+    let p = Proxy::start(
+        ours!(),
+        "ConnectPort 443\nConnectPort 563\nConnectPort 1\nConnectPort 65535",
+    );
     // ConnectPort list without the TLS port: refused with 403.
     let url = format!("https://127.0.0.1:{}/", tls.port);
     let (rc, _, err) = curl(&["-k", "-x", &p.addr().to_string(), &url]);
@@ -108,7 +103,7 @@ fn tls_through_the_tunnel_with_curl_and_python() {
     p.wait_log(&format!("Refused CONNECT method on port {}", tls.port));
     drop(p);
 
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let (rc, body, err) = curl(&["-k", "-x", &p.addr().to_string(), &url]);
     assert_eq!(rc, 0, "{err}");
     assert!(body.contains("s_server"), "{body}");
@@ -137,7 +132,7 @@ fn tls_through_the_tunnel_with_curl_and_python() {
 #[test]
 fn connect_port_rules_and_port_overflow() {
     let origin = Origin::start();
-    let p = Proxy::start("ConnectPort 443");
+    let p = Proxy::start(ours!(), "ConnectPort 443");
     let out = raw(
         p.addr(),
         format!("CONNECT 127.0.0.1:{} HTTP/1.1\r\n\r\n", origin.port).as_bytes(),
@@ -150,7 +145,7 @@ fn connect_port_rules_and_port_overflow() {
     let out = raw(p.addr(), b"CONNECT 127.0.0.1:65979 HTTP/1.1\r\n\r\n");
     assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
     drop(p);
-    let p = Proxy::start("ConnectPort 0");
+    let p = Proxy::start(ours!(), "ConnectPort 0");
     let out = raw(p.addr(), b"CONNECT 127.0.0.1:0 HTTP/1.1\r\n\r\n");
     assert!(
         out.starts_with("HTTP/1.1 403 Access violation\r\n"),
@@ -162,7 +157,7 @@ fn connect_port_rules_and_port_overflow() {
 #[test]
 fn idle_tunnel_is_closed_after_timeout() {
     let origin = Origin::start();
-    let p = Proxy::start("Timeout 1");
+    let p = Proxy::start(ours!(), "Timeout 1");
     let mut s = TcpStream::connect(p.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(format!("CONNECT 127.0.0.1:{} HTTP/1.0\r\n\r\n", origin.port).as_bytes())
@@ -192,7 +187,7 @@ fn tunnel_moves_megabytes_both_ways_byte_exact_and_passes_half_close() {
         let mut r = s.try_clone().unwrap();
         let _ = std::io::copy(&mut r, &mut s);
     });
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let mut s = TcpStream::connect(p.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\n\r\n").as_bytes())

@@ -1,16 +1,15 @@
 //! The security-history triggers of spec §8 that are not covered by the
 //! smuggling tests: no crash, no hang, the documented answer.
 
-mod common;
-
-use common::{raw, Origin, Proxy};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{raw, Origin, Proxy};
 
 #[test]
 fn request_line_over_128k_is_dropped_and_the_proxy_lives_on() {
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let mut s = TcpStream::connect(p.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let long = format!("GET http://h/{} HTTP/1.1\r\n\r\n", "a".repeat(140 * 1024));
@@ -24,7 +23,7 @@ fn request_line_over_128k_is_dropped_and_the_proxy_lives_on() {
 
 #[test]
 fn ten_thousand_and_one_headers_get_400() {
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let mut req = b"GET http://127.0.0.1:1/ HTTP/1.1\r\n".to_vec();
     for i in 0..10_001 {
         req.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
@@ -42,7 +41,7 @@ fn ten_thousand_and_one_headers_get_400() {
 #[test]
 fn nul_bytes_and_connection_self_references_do_not_crash() {
     let origin = Origin::start();
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let out = raw(
         p.addr(),
         format!("GET {} HTTP/1.1\r\nX-Nul: a\0b\r\n\r\n", origin.url("/nul")).as_bytes(),
@@ -66,7 +65,7 @@ fn nul_bytes_and_connection_self_references_do_not_crash() {
 
 #[test]
 fn connect_to_the_proxys_own_port_is_a_loop() {
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let out = raw(
         p.addr(),
         format!(
@@ -86,7 +85,7 @@ fn connect_to_the_proxys_own_port_is_a_loop() {
 #[test]
 fn cve_2011_1499_ipv4_mask_does_not_match_everything() {
     let origin = Origin::start();
-    let p = Proxy::start("Allow 10.0.0.0/8");
+    let p = Proxy::start(ours!(), "Allow 10.0.0.0/8");
     let out = raw(
         p.addr(),
         format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/")).as_bytes(),

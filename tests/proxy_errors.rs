@@ -1,12 +1,12 @@
 //! End-to-end error paths: bad requests, ACL, auth, unreachable origins,
 //! smuggling inputs of spec §8, slow clients, MaxClients, stats page.
 
-mod common;
-
-use common::{curl, free_port, raw, Origin, Proxy};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support as support;
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{curl, free_port, raw, Origin, Proxy};
 
 #[test]
 fn garbage_and_bad_versions_get_400_with_request_and_empty_url() {
@@ -17,7 +17,7 @@ fn garbage_and_bad_versions_get_400_with_request_and_empty_url() {
         "request=[{request}] url=[{url}] clientip=[{clientip}]\n",
     )
     .unwrap();
-    let p = Proxy::start(&format!("DefaultErrorFile \"{}\"", tpl.display()));
+    let p = Proxy::start(ours!(), &format!("DefaultErrorFile \"{}\"", tpl.display()));
     for line in [
         "GARBAGE",
         "POST http://127.0.0.1:1/",
@@ -40,7 +40,7 @@ fn garbage_and_bad_versions_get_400_with_request_and_empty_url() {
 #[test]
 fn acl_denies_other_loopback_addresses() {
     let origin = Origin::start();
-    let p = Proxy::start("Deny 127.0.0.2\nAllow 127.0.0.0/8\nDeny 127.0.0.3");
+    let p = Proxy::start(ours!(), "Deny 127.0.0.2\nAllow 127.0.0.0/8\nDeny 127.0.0.3");
     let proxy = p.addr().to_string();
     let url = origin.url("/acl");
     let (_, body, _) = curl(&["--interface", "127.0.0.2", "-x", &proxy, &url]);
@@ -55,7 +55,7 @@ fn acl_denies_other_loopback_addresses() {
 #[test]
 fn basic_auth_407_and_success_without_leaking_credentials() {
     let origin = Origin::start();
-    let p = Proxy::start("BasicAuth user pass\nBasicAuthRealm \"Corp\"");
+    let p = Proxy::start(ours!(), "BasicAuth user pass\nBasicAuthRealm \"Corp\"");
     let url = origin.url("/a");
     let out = raw(p.addr(), format!("GET {url} HTTP/1.1\r\n\r\n").as_bytes());
     assert!(
@@ -82,7 +82,7 @@ fn unreachable_origin_is_500_with_error_variable() {
     let dir = tempfile::tempdir().unwrap();
     let tpl = dir.path().join("e.html");
     std::fs::write(&tpl, "errno=[{errno}] cause=[{cause}] error=[{error}]\n").unwrap();
-    let p = Proxy::start(&format!("ErrorFile 500 \"{}\"", tpl.display()));
+    let p = Proxy::start(ours!(), &format!("ErrorFile 500 \"{}\"", tpl.display()));
     let port = free_port();
     let out = raw(
         p.addr(),
@@ -104,7 +104,7 @@ fn unreachable_origin_is_500_with_error_variable() {
 #[test]
 fn smuggling_inputs_never_reach_the_origin() {
     let origin = Origin::start();
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let url = origin.url("/s");
     let cases = [
         "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
@@ -141,7 +141,7 @@ fn smuggling_inputs_never_reach_the_origin() {
 
 #[test]
 fn slow_clients_end_after_timeout() {
-    let p = Proxy::start("Timeout 1");
+    let p = Proxy::start(ours!(), "Timeout 1");
     // Nothing sent: closed silently.
     let mut s = TcpStream::connect(p.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -166,7 +166,7 @@ fn slow_clients_end_after_timeout() {
 #[test]
 fn max_clients_queues_the_third_client_and_keeps_the_first_two() {
     let origin = Origin::start();
-    let p = Proxy::start("MaxClients 2\nTimeout 30");
+    let p = Proxy::start(ours!(), "MaxClients 2\nTimeout 30");
     let open_tunnel = || {
         let mut s = TcpStream::connect(p.addr()).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -203,7 +203,7 @@ fn max_clients_queues_the_third_client_and_keeps_the_first_two() {
 
 #[test]
 fn stats_page_counts_and_respects_acl() {
-    let p = Proxy::start("Allow 127.0.0.1");
+    let p = Proxy::start(ours!(), "Allow 127.0.0.1");
     raw(p.addr(), b"GARBAGE\r\n\r\n");
     let out = raw(p.addr(), b"GET http://tinyproxy.stats/ HTTP/1.1\r\n\r\n");
     assert!(out.starts_with("HTTP/1.0 200 OK\r\n"), "{out}");
@@ -228,50 +228,20 @@ fn stats_page_counts_and_respects_acl() {
 
 #[test]
 fn accept_errors_back_off_and_the_proxy_recovers() {
-    use std::process::{Command, Stdio};
     // The proxy runs with 24 file descriptors: holding 30 connections
     // open makes accept() fail with EMFILE; once they close it serves again.
     let origin = Origin::start();
-    let dir = tempfile::tempdir().unwrap();
-    let port = common::free_port();
-    let log = dir.path().join("p.log");
-    let conf = dir.path().join("p.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "Port {port}\nListen 127.0.0.1\nLogFile \"{}\"\nTimeout 30\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    struct KillOnDrop(std::process::Child);
-    impl Drop for KillOnDrop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _child = KillOnDrop(
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "ulimit -n 24 && exec {} -d -c {}",
-                env!("CARGO_BIN_EXE_tinyproxy"),
-                conf.display()
-            ))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    common::wait_port(addr);
+    let p = Proxy::builder(ours!())
+        .config("Timeout 30")
+        .no_log_level()
+        .shell_prefix("ulimit -n 24 &&")
+        .start();
+    let (addr, log) = (p.addr(), p.log.clone());
     let held: Vec<TcpStream> = (0..30)
         .filter_map(|_| TcpStream::connect(addr).ok())
         .collect();
     let start = Instant::now();
-    while start.elapsed() < common::DEADLINE {
+    while start.elapsed() < support::DEADLINE {
         if std::fs::read_to_string(&log)
             .unwrap_or_default()
             .contains("accept failed")
@@ -292,7 +262,7 @@ fn accept_errors_back_off_and_the_proxy_recovers() {
     let req = format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/after"));
     let start = Instant::now();
     let mut out = raw(addr, req.as_bytes());
-    while !out.starts_with("HTTP/1.1 200 OK") && start.elapsed() < common::DEADLINE {
+    while !out.starts_with("HTTP/1.1 200 OK") && start.elapsed() < support::DEADLINE {
         std::thread::sleep(Duration::from_millis(50));
         out = raw(addr, req.as_bytes());
     }

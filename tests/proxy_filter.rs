@@ -2,9 +2,8 @@
 //! deny, plain HTTP and CONNECT, FilterURLs, and a reload that changes the
 //! filter file.
 
-mod common;
-
-use common::{raw, Origin, Proxy};
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{raw, Origin, Proxy};
 
 fn filtered(out: &str) -> bool {
     out.contains(" 403 Filtered\r\n")
@@ -20,7 +19,7 @@ fn blacklist_blocks_matching_hosts_for_http_and_connect() {
         "# comment\n^blocked\\.test$\n  evil   # trailing\nBADCASE\n",
     )
     .unwrap();
-    let p = Proxy::start(&format!("Filter \"{}\"", list.display()));
+    let p = Proxy::start(ours!(), &format!("Filter \"{}\"", list.display()));
     let out = raw(p.addr(), b"GET http://blocked.test/x HTTP/1.1\r\n\r\n");
     assert!(filtered(&out), "{out}");
     p.wait_log("Proxying refused on filtered domain \"blocked.test\"");
@@ -42,10 +41,10 @@ fn default_deny_lets_only_listed_hosts_through() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("allow");
     std::fs::write(&list, "^127\\.0\\.0\\.1$\n").unwrap();
-    let p = Proxy::start(&format!(
-        "Filter \"{}\"\nFilterDefaultDeny Yes",
-        list.display()
-    ));
+    let p = Proxy::start(
+        ours!(),
+        &format!("Filter \"{}\"\nFilterDefaultDeny Yes", list.display()),
+    );
     let out = raw(
         p.addr(),
         format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/in")).as_bytes(),
@@ -63,10 +62,13 @@ fn filter_urls_matches_the_whole_url_and_fnmatch_globs() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("urls");
     std::fs::write(&list, "*/secret*\n").unwrap();
-    let p = Proxy::start(&format!(
-        "Filter \"{}\"\nFilterURLs On\nFilterType fnmatch",
-        list.display()
-    ));
+    let p = Proxy::start(
+        ours!(),
+        &format!(
+            "Filter \"{}\"\nFilterURLs On\nFilterType fnmatch",
+            list.display()
+        ),
+    );
     let out = raw(
         p.addr(),
         format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/secret/x")).as_bytes(),
@@ -86,7 +88,7 @@ fn reload_applies_a_changed_filter_to_new_requests() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("filter");
     std::fs::write(&list, "nothing-matches-this\n").unwrap();
-    let p = Proxy::start(&format!("Filter \"{}\"", list.display()));
+    let p = Proxy::start(ours!(), &format!("Filter \"{}\"", list.display()));
     let req = format!("GET {} HTTP/1.0\r\n\r\n", origin.url("/r"));
     assert!(raw(p.addr(), req.as_bytes()).starts_with("HTTP/1.1 200 OK"));
     std::fs::write(&list, "^127\\.0\\.0\\.1$\n").unwrap();

@@ -1,17 +1,17 @@
 //! End-to-end: plain HTTP through our binary with real clients (curl, raw
 //! sockets, Python urllib) to a recording loopback origin.
 
-mod common;
-
-use common::{curl, raw, Origin, Proxy};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+use tinyproxy_test_support as support;
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{curl, raw, Origin, Proxy};
 
 #[test]
 fn curl_get_sends_tinyproxys_headers_and_logs_the_connection() {
     let origin = Origin::start();
-    let p = Proxy::start("ViaProxyName \"tinyproxy\"");
+    let p = Proxy::start(ours!(), "ViaProxyName \"tinyproxy\"");
     let (rc, body, err) = curl(&["-x", &p.addr().to_string(), &origin.url("/plain")]);
     assert_eq!(rc, 0, "{err}");
     let seen = origin.wait_requests(1);
@@ -42,7 +42,7 @@ fn response_gets_via_after_status_line_and_hop_headers_removed() {
           Set-Cookie: b=2\r\nContent-Length: 2\r\n\r\nok"
             .to_vec()
     });
-    let p = Proxy::start("ViaProxyName \"tp\"");
+    let p = Proxy::start(ours!(), "ViaProxyName \"tp\"");
     let out = raw(
         p.addr(),
         format!(
@@ -61,7 +61,7 @@ fn response_gets_via_after_status_line_and_hop_headers_removed() {
 #[test]
 fn request_header_rules_of_spec_11_10() {
     let origin = Origin::start();
-    let p = Proxy::start("ViaProxyName \"tinyproxy\"");
+    let p = Proxy::start(ours!(), "ViaProxyName \"tinyproxy\"");
     let req = format!(
         "GET http://user:pw@127.0.0.1:{}/hop?q=1 HTTP/1.1\r\nHost: evil.example\r\n\
          Connection: keep-alive, X-Remove-Me\r\nX-Remove-Me: secret\r\n\
@@ -89,8 +89,10 @@ fn request_header_rules_of_spec_11_10() {
 #[test]
 fn addheader_xtinyproxy_and_disable_via() {
     let origin = Origin::start();
-    let p =
-        Proxy::start("XTinyproxy Yes\nAddHeader \"X-Added\" \"added value\"\nDisableViaHeader Yes");
+    let p = Proxy::start(
+        ours!(),
+        "XTinyproxy Yes\nAddHeader \"X-Added\" \"added value\"\nDisableViaHeader Yes",
+    );
     raw(
         p.addr(),
         format!(
@@ -113,7 +115,7 @@ fn addheader_xtinyproxy_and_disable_via() {
 #[test]
 fn head_post_chunked_and_http10() {
     let origin = Origin::start();
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let proxy = p.addr().to_string();
     let (rc, _, err) = curl(&["-I", "-x", &proxy, &origin.url("/head")]);
     assert_eq!(rc, 0, "{err}");
@@ -142,7 +144,7 @@ fn head_post_chunked_and_http10() {
 #[test]
 fn keep_alive_and_pipelining_on_one_connection() {
     let origin = Origin::start();
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let mut s = TcpStream::connect(p.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let one = format!("GET {} HTTP/1.1\r\nHost: h\r\n\r\n", origin.url("/one"));
@@ -179,7 +181,7 @@ fn keep_alive_and_pipelining_on_one_connection() {
 #[test]
 fn python_urllib_through_the_proxy() {
     let origin = Origin::start();
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let script = format!(
         "import urllib.request\n\
          h = urllib.request.ProxyHandler({{'http': 'http://{}'}})\n\
@@ -222,7 +224,7 @@ fn expect_100_continue_is_relayed_while_the_body_waits() {
             .unwrap();
         w.write_all(&body).unwrap();
     });
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let mut c = TcpStream::connect(p.addr()).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     c.write_all(
@@ -262,7 +264,7 @@ fn later_requests_of_a_kept_client_connection_reuse_one_origin_connection() {
                 s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
                 let mut r = BufReader::new(s.try_clone().unwrap());
                 let mut w = s;
-                while let Some(req) = common::read_message(&mut r) {
+                while let Some(req) = support::read_message(&mut r) {
                     let text = String::from_utf8_lossy(&req).into_owned();
                     let close = text.contains("Connection: close");
                     seen.lock().unwrap().push((n, text));
@@ -274,7 +276,7 @@ fn later_requests_of_a_kept_client_connection_reuse_one_origin_connection() {
             });
         }
     });
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let mut c = TcpStream::connect(p.addr()).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut r = BufReader::new(c.try_clone().unwrap());
@@ -283,7 +285,7 @@ fn later_requests_of_a_kept_client_connection_reuse_one_origin_connection() {
             format!("GET http://127.0.0.1:{port}/{i} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
         )
         .unwrap();
-        let resp = common::read_message(&mut r).unwrap();
+        let resp = support::read_message(&mut r).unwrap();
         let resp = String::from_utf8_lossy(&resp).into_owned();
         assert!(resp.starts_with("HTTP/1.1 200 OK\r\n"), "{resp}");
         assert!(resp.ends_with("\r\n\r\nok"), "{resp}");
@@ -304,7 +306,7 @@ fn later_requests_of_a_kept_client_connection_reuse_one_origin_connection() {
 #[test]
 fn reqwest_client_through_the_proxy() {
     let origin = Origin::start();
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let client = reqwest::blocking::Client::builder()
         .proxy(reqwest::Proxy::all(format!("http://{}", p.addr())).unwrap())
         .timeout(Duration::from_secs(10))
@@ -329,7 +331,7 @@ fn reqwest_client_through_the_proxy() {
 #[test]
 fn ipv6_listener_and_acl() {
     let origin = Origin::start();
-    let p = Proxy::start("Listen ::1\nAllow ::1\nDeny 127.0.0.1");
+    let p = Proxy::start(ours!(), "Listen ::1\nAllow ::1\nDeny 127.0.0.1");
     let v6 = format!("http://[::1]:{}", p.port);
     let (rc, body, err) = curl(&["-x", &v6, &origin.url("/v6")]);
     assert_eq!(rc, 0, "{err}");

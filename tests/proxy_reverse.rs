@@ -1,21 +1,23 @@
 //! End-to-end reverse proxy: every transcript of spec §11.17 against a
 //! loopback origin.
 
-mod common;
-
-use common::{echo_response, raw, Origin, Proxy};
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{echo_response, raw, Origin, Proxy};
 
 fn reverse_proxy(origin: &Origin) -> Proxy {
     // The proxy's own port is only known once it runs; ReverseBaseURL
     // just needs to be some public URL.
-    Proxy::start(&format!(
-        "ViaProxyName \"tp-g\"\n\
+    Proxy::start(
+        ours!(),
+        &format!(
+            "ViaProxyName \"tp-g\"\n\
          ReversePath \"/ex/\" \"http://127.0.0.1:{0}/real/\"\n\
          ReversePath \"/noslash\" \"http://127.0.0.1:{0}/ns/\"\n\
          ReverseOnly Yes\nReverseMagic Yes\n\
          ReverseBaseURL \"http://public.example:8080/\"",
-        origin.port
-    ))
+            origin.port
+        ),
+    )
 }
 
 #[test]

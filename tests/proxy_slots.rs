@@ -3,14 +3,14 @@
 //! (issue 12 item 1), with real pooled clients (urllib3, a Chromium-like
 //! page of 24 keep-alive connections).
 
-mod common;
-
-use common::{curl, Origin, Proxy, DEADLINE};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use tinyproxy_test_support as support;
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{curl, Origin, Proxy, DEADLINE};
 
 /// One HTTP/1.1 keep-alive connection through the proxy.
 struct Kept {
@@ -78,13 +78,13 @@ fn served_ok(resp: &std::io::Result<(String, Vec<u8>)>) -> bool {
 #[test]
 fn max_clients_one_serves_both_families_without_listen() {
     let origin = Origin::start();
-    let p = Proxy::start_wildcard("MaxClients 1\nTimeout 30");
+    let p = Proxy::start_wildcard(ours!(), "MaxClients 1\nTimeout 30");
     let v4 = SocketAddr::from(([127, 0, 0, 1], p.port));
     let v6: SocketAddr = format!("[::1]:{}", p.port).parse().expect("v6 addr");
     for (i, addr) in [v4, v4, v6, v6, v4].into_iter().enumerate() {
         let out = std::thread::spawn({
             let url = origin.url(&format!("/family{i}"));
-            move || common::raw(addr, format!("GET {url} HTTP/1.0\r\n\r\n").as_bytes())
+            move || support::raw(addr, format!("GET {url} HTTP/1.0\r\n\r\n").as_bytes())
         });
         let start = Instant::now();
         while !out.is_finished() && start.elapsed() < Duration::from_secs(15) {
@@ -106,7 +106,7 @@ fn max_clients_one_serves_both_families_without_listen() {
 #[test]
 fn idle_kept_connections_give_their_slot_to_a_new_client() {
     let origin = Origin::start();
-    let p = Proxy::start("MaxClients 2\nTimeout 600");
+    let p = Proxy::start(ours!(), "MaxClients 2\nTimeout 600");
     let mut kept: Vec<Kept> = (0..2)
         .map(|i| {
             let mut k = Kept::open(p.addr()).expect("connect");
@@ -191,7 +191,7 @@ print("AGAIN-OK" if not e else f"ERRORS {e}", flush=True)
 fn urllib3_pool_that_goes_idle_does_not_lock_out_curl() {
     const N: usize = 10;
     let origin = Origin::start();
-    let p = Proxy::start(&format!("MaxClients {N}\nTimeout 600"));
+    let p = Proxy::start(ours!(), &format!("MaxClients {N}\nTimeout 600"));
     let proxy = format!("http://{}", p.addr());
     let base = format!("http://127.0.0.1:{}", origin.port);
     let mut py = Command::new(python_with_urllib3())
@@ -246,7 +246,7 @@ fn browser_connection(proxy: SocketAddr, base: &str, id: usize, n: usize) -> (Du
 #[test]
 fn chromium_like_page_of_24_keepalive_connections_with_max_clients_10() {
     let origin = Origin::start();
-    let p = Proxy::start("MaxClients 10\nTimeout 600");
+    let p = Proxy::start(ours!(), "MaxClients 10\nTimeout 600");
     let (tx, rx) = mpsc::channel();
     let start = Instant::now();
     for id in 0..24 {

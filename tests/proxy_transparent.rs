@@ -1,14 +1,13 @@
 //! End-to-end: tinyproxy's transparent path for origin-form requests
 //! (spec §6.2, §11.6) and its guard against the proxy's own addresses.
 
-mod common;
-
-use common::{raw, Origin, Proxy};
+use tinyproxy_test_support::ours;
+use tinyproxy_test_support::{raw, Origin, Proxy};
 
 #[test]
 fn origin_form_goes_to_the_host_header() {
     let origin = Origin::start();
-    let p = Proxy::start("ViaProxyName \"tinyproxy\"");
+    let p = Proxy::start(ours!(), "ViaProxyName \"tinyproxy\"");
     let out = raw(
         p.addr(),
         format!(
@@ -36,7 +35,7 @@ fn origin_form_goes_to_the_host_header() {
 #[test]
 fn origin_form_to_a_listen_address_is_refused() {
     let origin = Origin::start();
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let out = raw(
         p.addr(),
         format!("GET /x HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", origin.port).as_bytes(),
@@ -53,7 +52,7 @@ fn origin_form_to_a_listen_address_is_refused() {
 
 #[test]
 fn origin_form_stats_host_and_loop_through_our_own_port() {
-    let p = Proxy::start("");
+    let p = Proxy::start(ours!(), "");
     let out = raw(p.addr(), b"GET / HTTP/1.1\r\nHost: tinyproxy.stats\r\n\r\n");
     assert!(out.starts_with("HTTP/1.0 200 OK"), "{out}");
     assert!(out.contains("Number of requests:"), "{out}");

@@ -2,14 +2,13 @@
 //! answers garbage or nothing at all. Every case must end in an error,
 //! quickly, never a hang.
 
-mod upstream_common;
-
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 use tinyproxy_rs::config::{UpstreamKind, UpstreamProxy};
 use tinyproxy_rs::upstream::{socks4a_connect, socks5_connect, socks_handshake, UpstreamError};
+use tinyproxy_test_support::scripted::*;
+use tinyproxy_test_support::{free_port, local};
 use tokio::net::TcpStream;
-use upstream_common::*;
 use Step::{Expect, Hold, Send};
 
 fn proxy(kind: UpstreamKind, port: u16) -> UpstreamProxy {

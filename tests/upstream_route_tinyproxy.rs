@@ -6,17 +6,16 @@
 //! name routes to an upstream (a closed loopback port), and the only
 //! direct targets are 127.x literals.
 
-mod upstream_common;
-
 use ipnet::IpNet;
 use std::net::IpAddr;
-use std::process::Command;
 use std::time::{Duration, Instant};
 use tinyproxy_rs::config::{SiteSpec, UpstreamKind, UpstreamProxy, UpstreamRule};
 use tinyproxy_rs::upstream::{describe_route, route};
+use tinyproxy_test_support::process::DEBIAN;
+use tinyproxy_test_support::scripted::*;
+use tinyproxy_test_support::{free_port, local, Proxy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use upstream_common::*;
 
 /// A config line and the rule the parser is expected to build from it.
 fn rule(
@@ -158,25 +157,16 @@ async fn routing_lines(log: &std::path::Path, count: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn routing_matches_real_tinyproxy() {
-    let dir = TempDir::new("route-tp");
     let rules = rules();
-    let port = free_port();
-    let log = dir.0.join("tp.log");
-    let mut conf = format!(
-        "Port {port}\nListen 127.0.0.1\nLogFile \"{}\"\nLogLevel Info\nTimeout 5\n",
-        log.display()
-    );
+    let mut body = "Timeout 5\n".to_string();
     for (line, _) in &rules {
-        conf.push_str(line);
-        conf.push('\n');
+        body.push_str(line);
+        body.push('\n');
     }
-    let conf_path = dir.0.join("tp.conf");
-    std::fs::write(&conf_path, conf).expect("write config");
-    let mut cmd = Command::new("tinyproxy");
-    cmd.arg("-d").arg("-c").arg(&conf_path);
-    let mut guard = ChildGuard::spawn("tinyproxy", cmd);
-    drop(wait_for_port(port, STEP).await);
-    guard.assert_running();
+    // Port, Listen 127.0.0.1, LogFile and LogLevel Info come from the
+    // builder; the proxy is up once its port answers.
+    let tp = Proxy::start(DEBIAN, &body);
+    let (port, log) = (tp.port, tp.log.clone());
 
     for host in HOSTS {
         request(port, host).await;

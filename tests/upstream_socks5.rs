@@ -2,32 +2,18 @@
 //! (no auth, and username method with a user it does not know).
 //! Debian packages: microsocks, dante-server. danted runs as root here.
 
-mod upstream_common;
-
-use std::process::Command;
-use std::time::Duration;
 use tinyproxy_rs::config::{Credentials, UpstreamKind, UpstreamProxy};
 use tinyproxy_rs::upstream::{socks5_connect, socks_handshake, Socks5Reply, UpstreamError};
+use tinyproxy_test_support::peers::{danted_with, microsocks};
+use tinyproxy_test_support::scripted::*;
+use tinyproxy_test_support::{free_port, local};
 use tokio::net::TcpStream;
-use upstream_common::*;
 
 fn creds(user: &str, pass: &str) -> Credentials {
     Credentials {
         user: user.to_string(),
         pass: pass.to_string(),
     }
-}
-
-/// microsocks on 127.0.0.1 requiring `user` / `pass`.
-async fn microsocks() -> (ChildGuard, u16) {
-    let port = free_port();
-    let mut cmd = Command::new("microsocks");
-    cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-u", "user", "-P", "pa:ss word"]);
-    let mut guard = ChildGuard::spawn("microsocks", cmd);
-    drop(wait_for_port(port, STEP).await);
-    guard.assert_running();
-    (guard, port)
 }
 
 /// Runs one SOCKS5 handshake on a fresh connection, bounded.
@@ -48,11 +34,12 @@ async fn handshake(
 
 #[tokio::test]
 async fn microsocks_with_credentials_domain_ipv4_and_ipv6_targets() {
-    let (_ms, port) = microsocks().await;
+    let ms = microsocks(Some(("user", "pa:ss word")));
+    let port = ms.port;
     let c = creds("user", "pa:ss word");
     let dual = echo_server_dual().await;
-    let v4 = echo_server(V4).await;
-    let v6 = echo_server(V6).await;
+    let v4 = echo_server_on(V4).await;
+    let v6 = echo_server_on(V6).await;
     for (host, target) in [
         ("localhost", dual),
         ("127.0.0.1", v4),
@@ -67,16 +54,18 @@ async fn microsocks_with_credentials_domain_ipv4_and_ipv6_targets() {
 
 #[tokio::test]
 async fn microsocks_wrong_password_is_auth_rejected() {
-    let (_ms, port) = microsocks().await;
-    let target = echo_server(V4).await;
+    let ms = microsocks(Some(("user", "pa:ss word")));
+    let port = ms.port;
+    let target = echo_server_on(V4).await;
     let (_, r) = handshake(port, "127.0.0.1", target, Some(&creds("user", "nope"))).await;
     assert!(matches!(r, Err(UpstreamError::AuthRejected(_))), "{r:?}");
 }
 
 #[tokio::test]
 async fn microsocks_without_credentials_offers_no_acceptable_method() {
-    let (_ms, port) = microsocks().await;
-    let target = echo_server(V4).await;
+    let ms = microsocks(Some(("user", "pa:ss word")));
+    let port = ms.port;
+    let target = echo_server_on(V4).await;
     let (_, r) = handshake(port, "127.0.0.1", target, None).await;
     assert!(matches!(r, Err(UpstreamError::NoAcceptableAuth)), "{r:?}");
     // An empty user name is not offered either (tinyproxy's rule).
@@ -86,7 +75,8 @@ async fn microsocks_without_credentials_offers_no_acceptable_method() {
 
 #[tokio::test]
 async fn microsocks_target_refused_maps_reply_code() {
-    let (_ms, port) = microsocks().await;
+    let ms = microsocks(Some(("user", "pa:ss word")));
+    let port = ms.port;
     let closed = free_port();
     let (_, r) = handshake(
         port,
@@ -108,8 +98,9 @@ async fn microsocks_target_refused_maps_reply_code() {
 
 #[tokio::test]
 async fn socks_handshake_dispatches_on_kind_with_timeout() {
-    let (_ms, port) = microsocks().await;
-    let target = echo_server(V4).await;
+    let ms = microsocks(Some(("user", "pa:ss word")));
+    let port = ms.port;
+    let target = echo_server_on(V4).await;
     let proxy = UpstreamProxy {
         kind: UpstreamKind::Socks5,
         host: "127.0.0.1".into(),
@@ -129,43 +120,14 @@ async fn socks_handshake_dispatches_on_kind_with_timeout() {
     assert!(matches!(r, Err(UpstreamError::NotSocks)), "{r:?}");
 }
 
-/// danted on 127.0.0.1 with `socksmethod` as given; outgoing on both
-/// loopback addresses.
-async fn danted(dir: &TempDir, socksmethod: &str) -> (ChildGuard, u16) {
-    let port = free_port();
-    let conf = dir.0.join("danted.conf");
-    let text = format!(
-        "logoutput: {log}\n\
-         internal: 127.0.0.1 port = {port}\n\
-         external: 127.0.0.1\n\
-         external: ::1\n\
-         socksmethod: {socksmethod}\n\
-         clientmethod: none\n\
-         user.privileged: root\n\
-         user.unprivileged: nobody\n\
-         client pass {{\n  from: 127.0.0.0/8 to: 0/0\n}}\n\
-         socks pass {{\n  from: 127.0.0.0/8 to: 0/0\n}}\n",
-        log = dir.0.join("danted.log").display(),
-    );
-    std::fs::write(&conf, text).expect("write danted.conf");
-    let mut cmd = Command::new("danted");
-    cmd.arg("-f")
-        .arg(&conf)
-        .args(["-N", "1", "-p"])
-        .arg(dir.0.join("danted.pid"));
-    let mut guard = ChildGuard::spawn("danted", cmd);
-    drop(wait_for_port(port, Duration::from_secs(10)).await);
-    guard.assert_running();
-    (guard, port)
-}
-
 #[tokio::test]
 async fn danted_no_auth_domain_ipv4_and_ipv6_targets() {
-    let dir = TempDir::new("danted-none");
-    let (_d, port) = danted(&dir, "none").await;
+    // Outgoing on both loopback addresses.
+    let d = danted_with("none", &["127.0.0.1", "::1"]);
+    let port = d.port;
     let dual = echo_server_dual().await;
-    let v4 = echo_server(V4).await;
-    let v6 = echo_server(V6).await;
+    let v4 = echo_server_on(V4).await;
+    let v6 = echo_server_on(V6).await;
     // Offering credentials is fine: danted picks "no auth".
     let c = creds("someone", "secret");
     for (host, target, cr) in [
@@ -185,9 +147,9 @@ async fn danted_no_auth_domain_ipv4_and_ipv6_targets() {
 
 #[tokio::test]
 async fn danted_username_method_rejects_unknown_user() {
-    let dir = TempDir::new("danted-user");
-    let (_d, port) = danted(&dir, "username").await;
-    let target = echo_server(V4).await;
+    let d = danted_with("username", &["127.0.0.1", "::1"]);
+    let port = d.port;
+    let target = echo_server_on(V4).await;
     let c = creds("tp-rs-no-such-user", "wrong");
     let (_, r) = handshake(port, "127.0.0.1", target, Some(&c)).await;
     assert!(matches!(r, Err(UpstreamError::AuthRejected(_))), "{r:?}");

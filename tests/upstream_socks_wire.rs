@@ -1,14 +1,12 @@
 //! Exact SOCKS bytes, checked by scripted peers on loopback. The expected
 //! requests are the ones tinyproxy 1.11.1 sent in spec §11.9.
 
-mod upstream_common;
-
 use tinyproxy_rs::config::{Credentials, UpstreamKind, UpstreamProxy};
 use tinyproxy_rs::upstream::{
     socks4a_connect, socks5_connect, socks_handshake, Socks4Reply, Socks5Reply, UpstreamError,
 };
+use tinyproxy_test_support::scripted::*;
 use tokio::io::AsyncReadExt;
-use upstream_common::*;
 use Step::{Echo, Expect, Send};
 
 fn creds(user: &str, pass: &str) -> Credentials {
@@ -57,7 +55,7 @@ async fn run_s5(
 
 /// A stream to return when the real one has been consumed.
 async fn connect_peer_dummy() -> tokio::net::TcpStream {
-    let port = echo_server(V4).await;
+    let port = echo_server_on(V4).await;
     connect_peer(port).await
 }
 

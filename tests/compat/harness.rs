@@ -14,7 +14,7 @@ use crate::client::Conn;
 use crate::normalise::{log_line, mask_dates, tokens};
 use crate::obs::Obs;
 use crate::peers::{fixed_ok, Peer, Reply};
-use crate::process::{die_with_parent, Proc};
+use tinyproxy_test_support::process::{die_with_parent, Guard};
 
 /// Debian's tinyproxy 1.11.1: "every config valid for 1.11.1 keeps working".
 pub const DEBIAN: &str = "/usr/bin/tinyproxy";
@@ -41,9 +41,7 @@ impl Side {
     }
 }
 
-#[path = "../common/ports.rs"]
-mod ports;
-pub use ports::free_port;
+pub use tinyproxy_test_support::free_port;
 
 /// One side's state while a scenario runs.
 pub struct Ctx {
@@ -52,7 +50,7 @@ pub struct Ctx {
     pub port: u16,
     pub obs: Obs,
     map: Vec<(String, String)>,
-    pub(crate) proc: Option<Proc>,
+    pub(crate) proc: Option<Guard>,
     log_mark: usize,
     /// Compare log lines as a sorted list (two tasks log concurrently).
     pub unordered_log: bool,
@@ -217,7 +215,7 @@ impl Ctx {
             .stderr(err)
             .spawn()
             .expect("spawn proxy");
-        self.proc = Some(Proc(child));
+        self.proc = Some(Guard::new(child));
     }
 
     /// Whether the proxy just started exited because it could not listen
@@ -227,7 +225,7 @@ impl Ctx {
         let start = Instant::now();
         while start.elapsed() < WAIT && self.find_log(marker).is_none() {
             let exited = match self.proc.as_mut() {
-                Some(p) => matches!(p.0.try_wait(), Ok(Some(_))),
+                Some(p) => matches!(p.child.try_wait(), Ok(Some(_))),
                 None => return false,
             };
             if exited {
@@ -270,7 +268,7 @@ impl Ctx {
             }
             let t = self.log_text();
             if let Some(p) = self.proc.as_mut() {
-                if let Ok(Some(st)) = p.0.try_wait() {
+                if let Ok(Some(st)) = p.child.try_wait() {
                     let err = std::fs::read_to_string(self.path("stderr")).unwrap_or_default();
                     panic!(
                         "{:?} exited ({st}) before logging {needle:?}: {err}\n{t}",

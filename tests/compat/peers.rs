@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tinyproxy_test_support::socks::{socks4_grant, socks4_read, socks5_accept, Socks5Step};
 
 /// Per-read deadline of the peers; scenarios finish well within it.
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(4);
@@ -151,65 +152,31 @@ fn hex(b: &[u8]) -> String {
         .join(" ")
 }
 
+/// The SOCKS5 server side from `tinyproxy_test_support::socks`, each step
+/// recorded as it is read; the tunnel then leads to the origin.
 fn socks5_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
-    let mut head = [0u8; 2];
-    s.read_exact(&mut head).ok()?;
-    let mut methods = vec![0u8; head[1] as usize];
-    s.read_exact(&mut methods).ok()?;
-    let greeting = [&head[..], &methods[..]].concat();
-    seen.lock()
-        .expect("lock")
-        .push(format!("socks5 greeting {}", hex(&greeting)));
-    if methods.contains(&2) {
-        s.write_all(&[5, 2]).ok()?;
-        let mut v = [0u8; 2];
-        s.read_exact(&mut v).ok()?;
-        let mut user = vec![0u8; v[1] as usize];
-        s.read_exact(&mut user).ok()?;
-        let mut pl = [0u8; 1];
-        s.read_exact(&mut pl).ok()?;
-        let mut pass = vec![0u8; pl[0] as usize];
-        s.read_exact(&mut pass).ok()?;
-        seen.lock().expect("lock").push(format!(
-            "socks5 auth {} {}",
-            String::from_utf8_lossy(&user),
-            String::from_utf8_lossy(&pass)
-        ));
-        s.write_all(&[1, 0]).ok()?;
-    } else {
-        s.write_all(&[5, 0]).ok()?;
-    }
-    let mut req = [0u8; 5];
-    s.read_exact(&mut req).ok()?;
-    let mut rest = vec![0u8; req[4] as usize + 2];
-    s.read_exact(&mut rest).ok()?;
-    seen.lock().expect("lock").push(format!(
-        "socks5 connect {}",
-        hex(&[&req[..], &rest[..]].concat())
-    ));
-    s.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 80]).ok()?;
+    let mut record = |step: Socks5Step| {
+        let line = match step {
+            Socks5Step::Greeting(b) => format!("socks5 greeting {}", hex(b)),
+            Socks5Step::Auth(user, pass) => format!(
+                "socks5 auth {} {}",
+                String::from_utf8_lossy(user),
+                String::from_utf8_lossy(pass)
+            ),
+            Socks5Step::Connect(b) => format!("socks5 connect {}", hex(b)),
+        };
+        seen.lock().expect("lock").push(line);
+    };
+    socks5_accept(&mut s, true, 80, &mut record)?;
     Some(s)
 }
 
 fn socks4_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
-    let mut fixed = [0u8; 8];
-    s.read_exact(&mut fixed).ok()?;
-    let mut rest = Vec::new();
-    // user id, then (SOCKS4a) host name: two NUL-terminated strings.
-    let mut nuls = 0;
-    while nuls < 2 && rest.len() < 512 {
-        let mut b = [0u8; 1];
-        s.read_exact(&mut b).ok()?;
-        rest.push(b[0]);
-        if b[0] == 0 {
-            nuls += 1;
-        }
-    }
-    seen.lock().expect("lock").push(format!(
-        "socks4 request {}",
-        hex(&[&fixed[..], &rest[..]].concat())
-    ));
-    s.write_all(&[0, 0x5a, 0, 0, 0, 0, 0, 0]).ok()?;
+    let req = socks4_read(&mut s)?;
+    seen.lock()
+        .expect("lock")
+        .push(format!("socks4 request {}", hex(&req)));
+    socks4_grant(&mut s)?;
     Some(s)
 }
 

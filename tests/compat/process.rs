@@ -1,33 +1,13 @@
-//! Processes of a scenario: the proxy child (ended by its pid on drop),
-//! runs that must exit (bad configs, command-line flags), and signals.
+//! Processes of a scenario: runs that must exit (bad configs,
+//! command-line flags), signals, and the proxy's exit (the proxy is a
+//! `tinyproxy_test_support::Guard`, ended by its pid on drop).
 
 use std::os::unix::process::CommandExt as _;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::process::{die_with_parent, Guard};
 
 use crate::harness::{Ctx, WAIT};
-
-/// A child process killed (by its pid) and reaped when dropped.
-pub struct Proc(pub Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Make a child die with the thread that spawned it (PR_SET_PDEATHSIG),
-/// so a test run that is killed leaves no proxy behind.
-pub fn die_with_parent(cmd: &mut Command) {
-    // SAFETY: prctl is async-signal-safe; the closure allocates nothing.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-}
 
 impl Ctx {
     /// Run the binary with `args` on config `text` and wait for its exit;
@@ -46,10 +26,10 @@ impl Ctx {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
-        let mut p = Proc(child);
+        let mut p = Guard::new(child);
         let start = Instant::now();
         let status = loop {
-            if let Ok(Some(st)) = p.0.try_wait() {
+            if let Ok(Some(st)) = p.child.try_wait() {
                 break st.code().map_or("signal".to_string(), |c| c.to_string());
             }
             if start.elapsed() > WAIT {
@@ -61,10 +41,10 @@ impl Ctx {
         let mut err = String::new();
         use std::io::Read;
         if status != "still running" {
-            if let Some(mut o) = p.0.stdout.take() {
+            if let Some(mut o) = p.child.stdout.take() {
                 let _ = o.read_to_string(&mut out);
             }
-            if let Some(mut e) = p.0.stderr.take() {
+            if let Some(mut e) = p.child.stderr.take() {
                 let _ = e.read_to_string(&mut err);
             }
         }
@@ -76,7 +56,7 @@ impl Ctx {
     /// Send a signal to the proxy by its pid.
     pub fn signal(&self, sig: i32) {
         if let Some(p) = &self.proc {
-            let pid = p.0.id() as i32;
+            let pid = p.child.id() as i32;
             // SAFETY: kill(2) on the pid of a child we own and have not
             // reaped yet, so the pid cannot have been reused.
             unsafe {
@@ -90,7 +70,7 @@ impl Ctx {
         let start = Instant::now();
         while start.elapsed() < WAIT {
             if let Some(p) = self.proc.as_mut() {
-                if let Ok(Some(st)) = p.0.try_wait() {
+                if let Ok(Some(st)) = p.child.try_wait() {
                     return st.code().map_or_else(
                         || {
                             format!(
@@ -109,13 +89,13 @@ impl Ctx {
 
     /// The proxy's process id.
     pub fn pid(&self) -> Option<u32> {
-        self.proc.as_ref().map(|p| p.0.id())
+        self.proc.as_ref().map(|p| p.child.id())
     }
 
     /// Whether the proxy process is still running.
     pub fn running(&mut self) -> bool {
         self.proc
             .as_mut()
-            .is_some_and(|p| matches!(p.0.try_wait(), Ok(None)))
+            .is_some_and(|p| matches!(p.child.try_wait(), Ok(None)))
     }
 }

@@ -6,19 +6,10 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use tinyproxy_test_support::Guard;
 
 /// Debian's package (1.11.1); the reference build is the other binary.
 pub const TINYPROXY: &str = "/usr/bin/tinyproxy";
-
-/// Kills the child when dropped (also on panic).
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn read_stderr(child: &mut Child) -> String {
     let mut s = String::new();
@@ -38,11 +29,11 @@ pub fn run_tinyproxy(bin: &Path, cfg: &Path, log: &Path) -> Outcome {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn tinyproxy");
-    let mut g = Guard(child);
+    let mut g = Guard::new(child);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        if let Ok(Some(status)) = g.0.try_wait() {
-            let stderr = read_stderr(&mut g.0);
+        if let Ok(Some(status)) = g.child.try_wait() {
+            let stderr = read_stderr(&mut g.child);
             return Outcome::Rejected {
                 code: status.code().unwrap_or(-1),
                 stderr,
@@ -52,9 +43,9 @@ pub fn run_tinyproxy(bin: &Path, cfg: &Path, log: &Path) -> Outcome {
         if String::from_utf8_lossy(&text).contains("Starting main loop")
             || Instant::now() > deadline
         {
-            let _ = g.0.kill();
-            let _ = g.0.wait();
-            let stderr = read_stderr(&mut g.0);
+            let _ = g.child.kill();
+            let _ = g.child.wait();
+            let stderr = read_stderr(&mut g.child);
             return Outcome::Accepted {
                 stderr,
                 log: parse_log(&text),

@@ -1,11 +1,9 @@
-//! Helpers shared by the upstream tests: loopback echo servers, child
-//! process guards, free ports, waiting for a port with a deadline.
-#![allow(dead_code)]
+//! Async (tokio) peers for the upstream tests: echo servers and a
+//! one-connection peer that plays a script of reads and writes, every
+//! step bounded by `STEP`.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -14,11 +12,6 @@ pub const V6: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
 
 /// Bounds every network step of a test.
 pub const STEP: Duration = Duration::from_secs(5);
-
-#[path = "../common/ports.rs"]
-mod ports;
-#[allow(unused_imports)] // not every test file that shares this module needs it
-pub use ports::free_port;
 
 /// Echoes every connection back until EOF; runs until the runtime ends.
 fn serve_echo(listener: TcpListener) {
@@ -34,7 +27,7 @@ fn serve_echo(listener: TcpListener) {
 }
 
 /// An echo server on `ip`, port chosen by the OS.
-pub async fn echo_server(ip: IpAddr) -> u16 {
+pub async fn echo_server_on(ip: IpAddr) -> u16 {
     let listener = TcpListener::bind((ip, 0)).await.expect("bind echo");
     let port = listener.local_addr().expect("local_addr").port();
     serve_echo(listener);
@@ -70,90 +63,7 @@ pub async fn assert_round_trip(stream: &mut TcpStream, payload: &[u8]) {
     assert_eq!(back, payload, "bytes did not round-trip");
 }
 
-/// Connects to 127.0.0.1:port, retrying until `deadline` (the server may
-/// still be starting).
-pub async fn wait_for_port(port: u16, deadline: Duration) -> TcpStream {
-    let start = Instant::now();
-    for _ in 0..1000 {
-        if let Ok(s) = TcpStream::connect((V4, port)).await {
-            return s;
-        }
-        if start.elapsed() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("port {port} did not open within {deadline:?}");
-}
-
-/// A started process, killed (its whole process group) and reaped on drop,
-/// also when the test fails.
-pub struct ChildGuard {
-    child: Child,
-    pub name: &'static str,
-}
-
-impl ChildGuard {
-    /// Starts `cmd` in its own process group (daemons like danted fork
-    /// helpers; the group lets us end exactly those).
-    pub fn spawn(name: &'static str, mut cmd: Command) -> ChildGuard {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        ChildGuard { child, name }
-    }
-
-    /// Fails the test if the process already exited (bad config etc.).
-    pub fn assert_running(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("{} exited early: {status}", self.name);
-        }
-    }
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let pgid = self.child.id() as i32;
-        // SAFETY: plain kill(2) on the process group this guard created.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
-        let _ = self.child.wait();
-    }
-}
-
-/// A temporary directory removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "tp-rs-{tag}-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The address a test server accepts on.
-pub fn local(port: u16) -> SocketAddr {
-    SocketAddr::new(V4, port)
-}
-
-/// One step of a scripted SOCKS peer.
+/// One step of a scripted peer.
 #[derive(Clone, Debug)]
 pub enum Step {
     /// Read exactly this many bytes (recorded for the test to check).
@@ -211,5 +121,7 @@ pub async fn scripted_peer(steps: Vec<Step>) -> (u16, tokio::task::JoinHandle<Ve
 
 /// Connects to a scripted peer.
 pub async fn connect_peer(port: u16) -> TcpStream {
-    TcpStream::connect(local(port)).await.expect("connect peer")
+    TcpStream::connect(crate::local(port))
+        .await
+        .expect("connect peer")
 }

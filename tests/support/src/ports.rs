@@ -1,6 +1,6 @@
 //! Free loopback ports for tests, shared by the end-to-end harnesses.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 
 /// A free TCP port on 127.0.0.1 and ::1 (bound, read back, released).
 ///
@@ -57,4 +57,9 @@ fn window() -> (u32, u32) {
         (eph_hi + 1, above)
     };
     (first, if count % 7 == 0 { count - 1 } else { count })
+}
+
+/// 127.0.0.1:`port`, where every test server and proxy listens.
+pub fn local(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
 }
