@@ -130,3 +130,49 @@ fn systemd_unit_runs_like_debians_with_flags_and_reloads_with_usr1() {
         assert!(has(hardening), "{hardening}");
     }
 }
+
+/// Containerfile.build's build stage copies what cargo needs to load the
+/// workspace (every member's manifest, e.g. tests/support), and
+/// .containerignore lets each of those paths into the build context: cargo
+/// resolves the locked workspace offline from exactly those copies.
+#[test]
+fn containerfile_build_context_is_a_loadable_workspace() {
+    let build = read_repo_file("deploy/Containerfile.build");
+    let build_stage = build.split("\nFROM ").nth(1).expect("a build stage");
+    let ignore = read_repo_file(".containerignore");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tinyproxy_test_support::repo::repo();
+    for line in build_stage.lines().filter(|l| l.starts_with("COPY ")) {
+        let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+        assert!(!words[0].starts_with("--"), "{line}");
+        let (dest, sources) = words.split_last().expect("COPY src... dest");
+        for src in sources {
+            let allowed = format!("!{}", src.trim_end_matches('/'));
+            assert!(
+                ignore.lines().any(|l| l.trim_end_matches('/') == allowed),
+                ".containerignore keeps {src} out of the build context"
+            );
+            // The stage's WORKDIR mirrors the repository root.
+            let same_place = *dest == "./" || dest.trim_start_matches("./") == *src;
+            assert!(same_place, "{line}: copied elsewhere than its repo path");
+            let status = std::process::Command::new("cp")
+                .args(["-a", "--parents"])
+                .arg(src)
+                .arg(tmp.path())
+                .current_dir(&root)
+                .status()
+                .expect("cp");
+            assert!(status.success(), "copy {src}");
+        }
+    }
+    let out = std::process::Command::new("cargo")
+        .args(["metadata", "--locked", "--offline", "--format-version", "1"])
+        .current_dir(tmp.path())
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        out.status.success(),
+        "cargo cannot load the build context: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
