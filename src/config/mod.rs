@@ -20,6 +20,7 @@ mod lexer;
 pub mod mask;
 mod misc;
 mod net;
+mod settings;
 mod state;
 pub mod types;
 mod upstream;
@@ -68,31 +69,8 @@ impl Loaded {
         self.diagnostics
             .iter()
             .filter(|d| !d.to_stderr)
-            .filter(|d| passes(d.under.unwrap_or(start), d.level) && passes(last, d.level))
+            .filter(|d| d.under.unwrap_or(start).passes(d.level) && last.passes(d.level))
             .collect()
-    }
-}
-
-/// tinyproxy's filter: `Info` shows all but DEBUG, `Connect` all but
-/// INFO (DEBUG included), the others their level and more severe only.
-pub fn passes(setting: LogLevel, level: crate::log::Level) -> bool {
-    use crate::log::Level as L;
-    let rank = |l: L| match l {
-        L::Critical => 2,
-        L::Error => 3,
-        L::Warning => 4,
-        L::Notice => 5,
-        L::Info => 6,
-        L::Debug => 7,
-        L::Connect => 8,
-    };
-    match setting {
-        LogLevel::Info => level != L::Debug,
-        LogLevel::Connect => level != L::Info,
-        LogLevel::Critical => rank(level) <= 2,
-        LogLevel::Error => rank(level) <= 3,
-        LogLevel::Warning => rank(level) <= 4,
-        LogLevel::Notice => rank(level) <= 5,
     }
 }
 

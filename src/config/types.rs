@@ -15,17 +15,7 @@ pub const DEFAULT_MAX_CLIENTS: u32 = 100;
 pub const DEFAULT_STAT_HOST: &str = "tinyproxy.stats";
 pub const DEFAULT_REALM: &str = "Tinyproxy";
 
-/// `LogLevel` values, least to most verbose as tinyproxy orders them.
-/// `Connect` is tinyproxy's own level between Notice and Info (spec §5.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LogLevel {
-    Critical,
-    Error,
-    Warning,
-    Notice,
-    Connect,
-    Info,
-}
+pub use crate::log::LogLevel;
 
 /// An address for `Listen` or `Bind`, with the optional IPv6 scope
 /// (`fe80::1%eth0`, accepted since tinyproxy 1.11.2).

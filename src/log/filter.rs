@@ -1,8 +1,7 @@
 //! Which levels are written: a bit mask in one atomic, so the check on the
 //! hot path is a single relaxed load.
 
-use super::Level;
-use crate::config::LogLevel;
+use super::level::{Level, LogLevel};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 const SEVERE: u8 = Level::Critical.bit() | Level::Error.bit();
@@ -19,6 +18,14 @@ pub(super) fn mask_for(level: LogLevel) -> u8 {
         LogLevel::Warning => SEVERE | Level::Warning.bit(),
         LogLevel::Error => SEVERE,
         LogLevel::Critical => Level::Critical.bit(),
+    }
+}
+
+impl LogLevel {
+    /// Does this `LogLevel` let a message at `level` through? The one
+    /// place tinyproxy's filter is written (see `mask_for`).
+    pub fn passes(self, level: Level) -> bool {
+        allows(mask_for(self), level)
     }
 }
 

@@ -267,7 +267,7 @@ fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32
         return code;
     }
     // Created only now, so a new LogFile belongs to `User` (as tinyproxy).
-    if let Err(e) = crate::log::configure(&p.cfg, opts.foreground) {
+    if let Err(e) = crate::log::configure(&*p.cfg, opts.foreground) {
         eprintln!("{prog}: {e}");
     }
     let runtime = match build_runtime() {

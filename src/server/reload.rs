@@ -66,7 +66,7 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
     // Opens the new destination (a rotated LogFile is created anew), sets
     // the level (back to the default when LogLevel was removed) and
     // replays the stored parse messages.
-    if let Err(e) = crate::log::configure(&cfg, foreground) {
+    if let Err(e) = crate::log::configure(&*cfg, foreground) {
         log_msg!(Level::Error, "{}", e);
     }
     log_changes(&old.config, &cfg);
