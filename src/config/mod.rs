@@ -14,6 +14,7 @@
 //! `upstream` (the others), `state` (shared state), `error`.
 
 mod addr;
+mod diagnostic;
 mod directives;
 mod error;
 mod lexer;
@@ -26,6 +27,7 @@ pub mod types;
 mod upstream;
 mod values;
 
+pub use diagnostic::Diagnostic;
 pub use error::{ConfigError, SyntaxError, EXIT_CONFIG};
 pub use types::*;
 
@@ -33,23 +35,6 @@ use lexer::Kind;
 use state::{Ctx, State};
 use std::io::Read;
 use std::path::Path;
-
-/// Something the parser has to say about an accepted file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// 1-based line in the file (0 when not tied to a line).
-    pub line: usize,
-    pub level: crate::log::Level,
-    /// Where tinyproxy says it: stderr at once (obsolete directives), or
-    /// the log once it is open (invalid Allow, deprecated FilterExtended...).
-    pub to_stderr: bool,
-    pub message: String,
-    /// The `LogLevel` set by the lines before this one (`None`: no
-    /// `LogLevel` line yet, so the process's level before parsing). tinyproxy
-    /// drops a message at once when that level filters it out, even if a
-    /// later `LogLevel` would let it through; see [`Loaded::logged`].
-    pub under: Option<LogLevel>,
-}
 
 /// A successfully parsed file and what was said about it.
 #[derive(Clone, Debug)]
