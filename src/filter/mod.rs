@@ -21,6 +21,7 @@ mod file;
 mod fnmatch;
 mod node;
 mod posix;
+mod posix_error;
 
 use std::borrow::Cow;
 use std::io;
