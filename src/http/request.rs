@@ -1,6 +1,7 @@
 //! The request line, by tinyproxy's rules (spec §6.2), and reading a whole
 //! request head from the client with the limits of spec §6.2/§8.
 
+use super::headers::{is_tchar, MAX_HEADER_LINES};
 use super::HttpError;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -89,11 +90,6 @@ pub fn parse_request_line(raw: &[u8]) -> Result<RequestLine, HttpError> {
     })
 }
 
-/// RFC 9110 `tchar`: the bytes a method or a header name may use.
-pub fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
 /// `HTTP/M.m`, prefix case-insensitive; the major all digits, the minor
 /// its leading digits (as `%u` reads them).
 fn parse_version(token: &[u8]) -> Option<Version> {
@@ -178,7 +174,7 @@ pub async fn read_header_lines<R: AsyncBufRead + Unpin>(
     let mut total = 0usize;
     loop {
         // Stop before reading past the limit, leaving the rest unread.
-        if lines.len() >= super::headers::MAX_HEADER_LINES {
+        if lines.len() >= MAX_HEADER_LINES {
             return Err(HttpError::TooManyHeaders);
         }
         let line = read_line(r, MAX_LINE)
