@@ -1,9 +1,9 @@
 //! Error answers: status line, tinyproxy's header set, and the page body
 //! from ErrorFile / DefaultErrorFile / the built-in page (spec §6.14).
 
+use super::context::{standard_vars, PageContext, SERVER_HEADER};
 use super::kind::ErrorKind;
 use super::template::{read_template, render_into, Vars};
-use super::{standard_vars, PageContext, SERVER_HEADER};
 use crate::log::Level;
 use crate::sys::strerror;
 

@@ -8,9 +8,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::context::{standard_vars, PageContext, SERVER_HEADER};
 use super::error::{status_line, FOOTER, XHTML_PROLOGUE};
 use super::template::{http_date, read_template, render_into};
-use super::{standard_vars, PageContext, SERVER_HEADER};
 use crate::log::Level;
 use crate::sys::strerror;
 
