@@ -87,7 +87,7 @@ pub async fn pump(
     dst: &TcpStream,
     count: &mut u64,
     burst: usize,
-    clock: &super::Clock,
+    clock: &super::clock::Clock,
 ) -> io::Result<bool> {
     let pipe = Pipe::take()?;
     for _ in 0..burst {
@@ -105,7 +105,7 @@ pub async fn pump(
         let mut left = n;
         let mut deadline = clock.write_deadline();
         while left > 0 {
-            super::writable_by(dst, deadline).await?;
+            super::clock::writable_by(dst, deadline).await?;
             match dst.try_io(Interest::WRITABLE, || {
                 splice(pipe.r.as_raw_fd(), dst.as_raw_fd(), left)
             }) {
