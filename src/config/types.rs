@@ -145,12 +145,7 @@ pub struct FilterConfig {
     pub default_deny: bool,
 }
 
-/// One `ReversePath` line: `path` always ends with `/`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReversePath {
-    pub path: String,
-    pub url: String,
-}
+pub use crate::http::reverse::ReversePath;
 
 /// The whole configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]

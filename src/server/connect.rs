@@ -6,6 +6,7 @@ use super::client::{Client, ErrorInfo};
 use super::outbound::{self, Outbound};
 use super::request::{Next, Request};
 use super::response::{read_response_head, ResponseError};
+use super::state::Generation;
 use crate::config::{Config, UpstreamProxy};
 use crate::http::forward::{
     build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
@@ -51,7 +52,8 @@ impl ClientSide {
 }
 
 /// Handle a CONNECT whose port is allowed.
-pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Target) -> Next {
+pub async fn connect(client: &mut Client, gen: &Generation, req: Request, target: Target) -> Next {
+    let cfg = &*gen.config;
     let route = outbound::route(cfg, &target);
     let out = match outbound::open(client, cfg, &target, route).await {
         Ok(o) => o,
@@ -67,7 +69,7 @@ pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Ta
         }
     };
     if let Some(proxy) = out.http_proxy {
-        return via_http_upstream(client, cfg, req, target, out.stream, out.fd, proxy).await;
+        return via_http_upstream(client, gen, req, target, out.stream, out.fd, proxy).await;
     }
     let Outbound { stream, fd, .. } = out;
     let reply = format!(
@@ -94,13 +96,14 @@ pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Ta
 /// Via) instead of our own `200 Connection established`.
 async fn via_http_upstream(
     client: &mut Client,
-    cfg: &Config,
+    gen: &Generation,
     req: Request,
     target: Target,
     stream: TcpStream,
     fd: i32,
     proxy: &UpstreamProxy,
 ) -> Next {
+    let cfg = &*gen.config;
     let authority = Target {
         path: format!("{}:{}", target.host_for_url(), target.port),
         ..target.clone()
@@ -120,7 +123,7 @@ async fn via_http_upstream(
             keep_origin: false,
         },
         req.headers,
-        cfg,
+        &gen.headers,
     );
     let (rd, wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
@@ -135,10 +138,11 @@ async fn via_http_upstream(
         );
         return Next::Close;
     }
-    let (status, headers) = match read_response_head(&mut rd, &mut client.wr, cfg, false).await {
-        Ok(x) => x,
-        Err(e) => return no_usable_answer(client, cfg, &req.line, &target, fd, e).await,
-    };
+    let (status, headers) =
+        match read_response_head(&mut rd, &mut client.wr, cfg.timeout, false).await {
+            Ok(x) => x,
+            Err(e) => return no_usable_answer(client, cfg, &req.line, &target, fd, e).await,
+        };
     let ok = (200..300).contains(&status.code);
     crate::ops::hooks::response(status.code); // ops hook
     if !ok {
@@ -158,7 +162,7 @@ async fn via_http_upstream(
     } else {
         ClientConnection::Close
     };
-    let reply = build_response_head(&status, headers, req.line.version, conn, &[], cfg);
+    let reply = build_response_head(&status, headers, req.line.version, conn, &[], &gen.headers);
     if client.wr.write_all(&reply).await.is_err() {
         return Next::Close;
     }

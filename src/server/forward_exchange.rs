@@ -137,7 +137,7 @@ where
     W: tokio::io::AsyncWrite + Unpin,
 {
     let body = copy_body(&mut client.rd, srv_wr, framing, cfg.timeout);
-    let resp = read_response_head(srv_rd, &mut client.wr, cfg, http09);
+    let resp = read_response_head(srv_rd, &mut client.wr, cfg.timeout, http09);
     tokio::pin!(body, resp);
     let mut body_result: Option<bool> = None;
     let mut head = None;

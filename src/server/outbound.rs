@@ -105,7 +105,7 @@ pub async fn open<'a>(
                 p.host,
                 fd
             );
-            socks_handshake(&mut stream, p, target, cfg).await?;
+            socks_handshake(&mut stream, p, target, cfg.timeout).await?;
             Ok(Outbound {
                 stream,
                 fd,
@@ -131,9 +131,9 @@ async fn socks_handshake(
     stream: &mut TcpStream,
     p: &UpstreamProxy,
     target: &Target,
-    cfg: &Config,
+    timeout: std::time::Duration,
 ) -> Result<(), OutboundError> {
-    let result = upstream::socks_handshake(p, stream, &target.host, target.port, cfg.timeout).await;
+    let result = upstream::socks_handshake(p, stream, &target.host, target.port, timeout).await;
     result.map_err(|e| {
         crate::ops::hooks::upstream_failed(crate::ops::labels::FAIL_SOCKS); // ops hook
         let reason = e.to_string();

@@ -70,10 +70,7 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
         log_msg!(Level::Error, "{}", e);
     }
     log_changes(&old.config, &cfg);
-    shared.replace(Generation {
-        config: cfg,
-        filter,
-    });
+    shared.replace(Generation::new(cfg, filter));
     log_msg!(Level::Notice, "Reloading config file finished");
     true
 }
