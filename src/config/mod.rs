@@ -10,8 +10,11 @@
 //! the caller to print (stderr ones) or replay into the log.
 //!
 //! Layout: `lexer` (lines), `values` (argument tokens), `addr` (address
-//! semantics), `directives` (table + simple directives), `net`, `misc`,
-//! `upstream` (the others), `state` (shared state), `error`.
+//! semantics), `directives` (table + simple directives), `net` (Listen,
+//! Bind, Allow, Deny), `process` (User, Group), `pairs` (the two-argument
+//! directives), `upstream`, `parse_state` (the parser's working state),
+//! `diagnostic`, `error`, and `settings` (what the lower layers take
+//! instead of the whole Config).
 
 mod addr;
 mod diagnostic;
@@ -19,10 +22,11 @@ mod directives;
 mod error;
 mod lexer;
 pub mod mask;
-mod misc;
 mod net;
+mod pairs;
+mod parse_state;
+mod process;
 mod settings;
-mod state;
 pub mod types;
 mod upstream;
 mod values;
@@ -32,7 +36,7 @@ pub use error::{ConfigError, SyntaxError, EXIT_CONFIG};
 pub use types::*;
 
 use lexer::Kind;
-use state::{Ctx, State};
+use parse_state::{Ctx, State};
 use std::io::Read;
 use std::path::Path;
 
@@ -103,11 +107,11 @@ pub fn parse_bytes(text: &[u8], path: &Path) -> Result<Loaded, ConfigError> {
 }
 
 /// One line: skip it, or run its directive's handler.
-fn parse_line(st: &mut State, line: lexer::Line<'_>) -> state::HResult {
+fn parse_line(st: &mut State, line: lexer::Line<'_>) -> parse_state::HResult {
     let ctx = Ctx { line };
     match lexer::classify(&line) {
         Kind::Skip => Ok(()),
-        Kind::Nul { offset } => Err(state::LineError {
+        Kind::Nul { offset } => Err(parse_state::LineError {
             offset,
             expected: "no NUL byte in a directive line".into(),
             prefix: None,
@@ -123,7 +127,7 @@ fn parse_line(st: &mut State, line: lexer::Line<'_>) -> state::HResult {
     }
 }
 
-fn unknown_directive(name: &[u8], name_at: usize) -> state::LineError {
+fn unknown_directive(name: &[u8], name_at: usize) -> parse_state::LineError {
     let shown = String::from_utf8_lossy(name);
     let expected = if name.starts_with(b"#") {
         format!("a directive name, found \"{shown}\" (a comment's '#' must be the first character of the line)")
@@ -132,7 +136,7 @@ fn unknown_directive(name: &[u8], name_at: usize) -> state::LineError {
     } else {
         format!("a directive name, found unknown directive \"{shown}\"")
     };
-    state::LineError {
+    parse_state::LineError {
         offset: name_at,
         expected,
         prefix: None,
@@ -153,7 +157,7 @@ fn syntax_error(
     st: &State,
     path: &Path,
     line: &lexer::Line<'_>,
-    e: state::LineError,
+    e: parse_state::LineError,
     secrets: &[std::ops::Range<usize>],
 ) -> ConfigError {
     let offset = e.offset.min(line.text.len());

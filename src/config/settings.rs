@@ -3,8 +3,8 @@
 //! logger and the protocol code never depend on `config`.
 
 use super::types::Config;
-use crate::http::forward::HeaderRules;
 use crate::http::reverse::ReverseRules;
+use crate::http::rewrite::HeaderRules;
 use crate::log::LogSettings;
 use std::sync::OnceLock;
 

@@ -8,11 +8,11 @@ use super::request::{Next, Request};
 use super::response::{read_response_head, ResponseError};
 use super::state::Generation;
 use crate::config::{Config, UpstreamProxy};
-use crate::http::forward::{
-    build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
-};
 use crate::http::framing::{copy_body, response_framing, Asked, Framing};
 use crate::http::request::RequestLine;
+use crate::http::rewrite::{
+    build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
+};
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;

@@ -8,14 +8,14 @@ use super::outbound;
 use super::request::{Next, Request};
 use super::state::Generation;
 use crate::config::Config;
-use crate::http::forward::client_wants_keepalive;
-use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
 use crate::http::framing::{
     copy_body, request_framing, response_framing, split_buffered, Asked, Framing,
 };
 use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
 use crate::http::reverse::{self, ReverseRules};
+use crate::http::rewrite::client_wants_keepalive;
+use crate::http::rewrite::{build_request, build_response_head, ClientConnection, OutgoingRequest};
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;

@@ -7,10 +7,10 @@ use super::super::origin::OriginConn;
 use super::super::request::Next;
 use super::super::response::{read_response_head, ResponseError};
 use crate::config::Config;
-use crate::http::forward::StatusLine;
 use crate::http::framing::{copy_body, CopyError, Framing};
 use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
+use crate::http::rewrite::StatusLine;
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind};
@@ -126,7 +126,7 @@ async fn exchange<R, W>(
     http09: bool,
 ) -> Result<
     (
-        crate::http::forward::StatusLine,
+        crate::http::rewrite::StatusLine,
         crate::http::headers::Headers,
         bool,
     ),

@@ -2,9 +2,9 @@
 //! before it skipped, as tinyproxy), headers, and interim 1xx answers
 //! passed to the client as they arrive.
 
-use crate::http::forward::{parse_status_line, StatusLine};
 use crate::http::headers::{Headers, Sender};
 use crate::http::request::{read_header_lines, read_line, MAX_LINE};
+use crate::http::rewrite::{parse_status_line, StatusLine};
 use crate::log::Level;
 use crate::log_msg;
 use std::time::Duration;

@@ -8,8 +8,8 @@
 
 use crate::config::Config;
 use crate::filter::Filter;
-use crate::http::forward::HeaderRules;
 use crate::http::reverse::ReverseRules;
+use crate::http::rewrite::HeaderRules;
 use std::sync::{Arc, RwLock};
 
 /// One loaded configuration and everything derived from it.

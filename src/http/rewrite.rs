@@ -1,4 +1,5 @@
-//! What goes to the origin and back: tinyproxy's header rules for requests
+//! Header rewriting and head serialisation: what goes to the origin and
+//! back under tinyproxy's header rules for requests
 //! (spec §6.4) and responses (spec §6.5), and the `Via` header.
 
 use super::headers::{write_header, Headers};
