@@ -3,7 +3,7 @@
 //! Modules follow the data flow: `config` (grammar → typed Config), `acl`,
 //! `http` (request head, header rules, framing), `upstream` (routing and
 //! connectors), `tunnel`, `filter`, `auth`, `pages` (error and stats pages),
-//! `log`, `server` (accept loop, limits, signals, reload, shutdown), `cli`,
+//! `log`, `netmatch` (address and domain rules), `server` (accept loop, limits, signals, reload, shutdown), `cli`,
 //! `sys` (system calls and errno text).
 
 // No unsafe code outside the one module that needs it (tunnel's splice
@@ -17,6 +17,7 @@ pub mod config;
 pub mod filter;
 pub mod http;
 pub mod log;
+pub mod netmatch;
 pub mod ops;
 pub mod pages;
 pub mod server;

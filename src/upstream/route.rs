@@ -6,9 +6,9 @@
 //! when no site rule matches, and a matching `none` rule means "direct".
 //! No DNS is ever done here: numeric rules only see IP-literal hosts.
 
-use super::hostaddr::{as_mapped_u128, parse_ip_literal, strip_brackets};
+use super::hostaddr::{parse_ip_literal, strip_brackets};
 use crate::config::{SiteSpec, UpstreamProxy, UpstreamRule};
-use ipnet::IpNet;
+use crate::netmatch::{in_domain, net_contains};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -100,29 +100,4 @@ fn site_matches(site: &SiteSpec, target: &Target<'_>) -> bool {
         (SiteSpec::Net(net), Target::Ip(ip)) => net_contains(net, *ip),
         _ => false,
     }
-}
-
-/// `name` ends with `.domain` (ASCII case-insensitive): `a.example.com`
-/// is inside `example.com`; `example.com` and `badexample.com` are not.
-fn in_domain(name: &str, domain: &str) -> bool {
-    let domain = domain.strip_prefix('.').unwrap_or(domain);
-    let domain = domain.strip_suffix('.').unwrap_or(domain);
-    let (name, domain) = (name.as_bytes(), domain.as_bytes());
-    if name.len() <= domain.len() {
-        return false;
-    }
-    let split = name.len() - domain.len();
-    name[split - 1] == b'.' && name[split..].eq_ignore_ascii_case(domain)
-}
-
-/// tinyproxy compares addresses as 128-bit IPv6: an IPv4 rule `a.b.c.d/n`
-/// is `::ffff:a.b.c.d/(n+96)` and an IPv4 host is `::ffff:a.b.c.d`, so an
-/// IPv4 rule also matches IPv4-mapped IPv6 hosts and vice versa.
-fn net_contains(net: &IpNet, ip: IpAddr) -> bool {
-    let (network, prefix) = match net {
-        IpNet::V4(v4) => (IpAddr::V4(v4.network()), u32::from(v4.prefix_len()) + 96),
-        IpNet::V6(v6) => (IpAddr::V6(v6.network()), u32::from(v6.prefix_len())),
-    };
-    let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
-    as_mapped_u128(ip) & mask == as_mapped_u128(network) & mask
 }
