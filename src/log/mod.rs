@@ -17,6 +17,7 @@
 //! The level check is one relaxed atomic load, done before any
 //! formatting: a filtered-out message costs almost nothing.
 
+pub mod events;
 mod file;
 mod filter;
 mod level;

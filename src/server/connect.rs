@@ -129,13 +129,7 @@ async fn via_http_upstream(
     let mut rd = BufReader::new(rd);
     let mut wr = super::timed::TimedWrite::new(wr, cfg.timeout);
     if let Err(e) = wr.write_all(&head).await {
-        log_msg!(
-            Level::Info,
-            "process_client_headers failed: {}. host \"{}\" using file descriptor {}.",
-            crate::sys::strerror(&e),
-            target.host,
-            fd
-        );
+        crate::log::events::client_headers_failed(&crate::sys::strerror(&e), &target.host, fd);
         return Next::Close;
     }
     let (status, headers) =
@@ -195,13 +189,9 @@ async fn no_usable_answer(
     e: ResponseError,
 ) -> Next {
     match e {
-        ResponseError::NoStatus(reason) => log_msg!(
-            Level::Info,
-            "process_server_headers failed: {}. host \"{}\" using file descriptor {}.",
-            reason,
-            target.host,
-            fd
-        ),
+        ResponseError::NoStatus(reason) => {
+            crate::log::events::server_headers_failed(&reason, &target.host, fd)
+        }
         ResponseError::Headers => {
             log_msg!(
                 Level::Warning,
@@ -241,12 +231,7 @@ fn log_refusal(proxy: &UpstreamProxy, target: &Target, status: &StatusLine) {
 
 /// tinyproxy's last line for a connection that reached the server.
 fn log_closed(client_fd: i32, server_fd: i32) {
-    log_msg!(
-        Level::Info,
-        "Closed connection between local client (fd:{}) and remote client (fd:{})",
-        client_fd,
-        server_fd
-    );
+    crate::log::events::closed_connection(client_fd, server_fd);
 }
 
 /// Relay the tunnel until both sides close or it idles for Timeout.

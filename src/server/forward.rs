@@ -172,12 +172,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
         .await
         .map(|n| n + early as u64);
     crate::ops::hooks::forwarded(&copied); // ops hook
-    log_msg!(
-        Level::Info,
-        "Closed connection between local client (fd:{}) and remote client (fd:{})",
-        client.fd,
-        server_fd
-    );
+    crate::log::events::closed_connection(client.fd, server_fd);
     if copied.is_ok() && keep {
         if keep_origin {
             client.origin = Some(conn);

@@ -36,12 +36,7 @@ pub(super) async fn send_and_exchange(
 }
 
 pub(super) fn closed(client: &Client, server_fd: i32) -> Next {
-    log_msg!(
-        Level::Info,
-        "Closed connection between local client (fd:{}) and remote client (fd:{})",
-        client.fd,
-        server_fd
-    );
+    crate::log::events::closed_connection(client.fd, server_fd);
     Next::Close
 }
 
@@ -82,13 +77,7 @@ impl Failure {
                 client.send_error(cfg, ErrorKind::SendFailed, info).await;
             }
             Failure::Response(ResponseError::NoStatus(reason)) => {
-                log_msg!(
-                    Level::Info,
-                    "process_server_headers failed: {}. host \"{}\" using file descriptor {}.",
-                    reason,
-                    host,
-                    server_fd
-                );
+                crate::log::events::server_headers_failed(&reason, host, server_fd);
                 // tinyproxy just closes here, without its "Closed" line.
                 return Next::Close;
             }
@@ -101,12 +90,7 @@ impl Failure {
                 client
                     .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
                     .await;
-                log_msg!(
-                    Level::Info,
-                    "process_server_headers failed: Success. host \"{}\" using file descriptor {}.",
-                    host,
-                    server_fd
-                );
+                crate::log::events::server_headers_failed(&"Success", host, server_fd);
                 return Next::Close;
             }
         }
