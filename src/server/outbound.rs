@@ -40,16 +40,12 @@ pub async fn open<'a>(
     target: &Target,
     proxy: Option<&'a UpstreamProxy>,
 ) -> Result<Outbound<'a>, OutboundError> {
-    match proxy {
-        Some(p) => log_msg!(
+    if crate::log::enabled(Level::Info) {
+        log_msg!(
             Level::Info,
-            "Found upstream proxy {} {}:{} for {}",
-            p.kind.as_str(),
-            p.host,
-            p.port,
-            target.host
-        ),
-        None => log_msg!(Level::Info, "No upstream proxy for {}", target.host),
+            "{}",
+            upstream::route_log_line(proxy, &target.host)
+        );
     }
     crate::ops::hooks::route(proxy); // ops hook
     let local = Some(client.local.ip());

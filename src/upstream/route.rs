@@ -25,19 +25,39 @@ pub fn route<'a>(rules: &'a [UpstreamRule], host: &str) -> Option<&'a UpstreamPr
     chosen.and_then(|rule| rule.proxy.as_ref())
 }
 
-/// tinyproxy's log text for a routing decision:
+/// The text of a routing decision, for reading:
 /// `Found upstream proxy http 127.0.0.1:29301 for www.viahttp.test` or
 /// `No upstream proxy for HOST`. The target host is printed without
 /// brackets (as tinyproxy, which strips them while parsing the URL); an
-/// IPv6 proxy address is printed as `[addr]:port`. Credentials never
-/// appear.
+/// IPv6 proxy address is printed as `[addr]:port` ([`HostPort`]).
+/// Credentials never appear.
 pub fn describe_route(proxy: Option<&UpstreamProxy>, host: &str) -> String {
+    route_text(proxy, host, |h, port| HostPort(h, port).to_string())
+}
+
+/// The line the proxy logs for a routing decision: tinyproxy's exact
+/// text, the same as [`describe_route`] except that the proxy address is
+/// joined to its port with a bare `:` (tinyproxy's `%s:%d`, also for
+/// IPv6: `::1:1080`), which log readers of tinyproxy match.
+pub fn route_log_line(proxy: Option<&UpstreamProxy>, host: &str) -> String {
+    route_text(proxy, host, |h, port| {
+        format!("{}:{port}", strip_brackets(h))
+    })
+}
+
+/// The one place the routing text is built; `host_port` writes the
+/// proxy's address.
+fn route_text(
+    proxy: Option<&UpstreamProxy>,
+    host: &str,
+    host_port: impl Fn(&str, u16) -> String,
+) -> String {
     let host = strip_brackets(host);
     match proxy {
         Some(p) => format!(
             "Found upstream proxy {} {} for {}",
             p.kind.as_str(),
-            HostPort(&p.host, p.port),
+            host_port(&p.host, p.port),
             host
         ),
         None => format!("No upstream proxy for {host}"),
@@ -99,5 +119,39 @@ fn site_matches(site: &SiteSpec, target: &Target<'_>) -> bool {
         (SiteSpec::NoDot, Target::Name(name)) => !name.contains(['.', ':']),
         (SiteSpec::Net(net), Target::Ip(ip)) => net_contains(net, *ip),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::UpstreamKind;
+
+    fn proxy(host: &str) -> UpstreamProxy {
+        UpstreamProxy {
+            kind: UpstreamKind::Socks5,
+            host: host.into(),
+            port: 1080,
+            credentials: None,
+        }
+    }
+
+    /// The logged line is describe_route's text but for tinyproxy's bare
+    /// `host:port` (which only differs for an IPv6 proxy).
+    #[test]
+    fn log_line_is_tinyproxys_form_of_the_description() {
+        let v4 = proxy("127.0.0.1");
+        assert_eq!(
+            route_log_line(Some(&v4), "[::1]"),
+            describe_route(Some(&v4), "[::1]")
+        );
+        assert_eq!(
+            route_log_line(None, "a.test"),
+            describe_route(None, "a.test")
+        );
+        assert_eq!(
+            route_log_line(Some(&proxy("::1")), "a.test"),
+            "Found upstream proxy socks5 ::1:1080 for a.test"
+        );
     }
 }
