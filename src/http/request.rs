@@ -46,6 +46,33 @@ pub struct RequestLine {
     pub version: Version,
 }
 
+/// The methods the proxy treats differently from the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodKind {
+    /// `CONNECT`, exactly (tinyproxy's `strcmp`): `connect` is not a
+    /// tunnel request.
+    Connect,
+    /// `HEAD`, in any ASCII case (as the response framing has always
+    /// compared it): its response carries no body, whatever its framing
+    /// headers say.
+    Head,
+    Other,
+}
+
+impl RequestLine {
+    /// Which of the special methods this line asks for: the one place the
+    /// method text is compared.
+    pub fn method_kind(&self) -> MethodKind {
+        if self.method == "CONNECT" {
+            MethodKind::Connect
+        } else if self.method.eq_ignore_ascii_case("HEAD") {
+            MethodKind::Head
+        } else {
+            MethodKind::Other
+        }
+    }
+}
+
 /// Split a request line the way tinyproxy's `sscanf("%[^ ] %[^ ] %[^ ]")`
 /// does: tokens end at a space; whitespace between tokens is skipped; a
 /// leading space is invalid; tokens after the third are ignored.
@@ -194,6 +221,19 @@ pub async fn read_header_lines<R: AsyncBufRead + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn method_kind_compares_connect_exactly_and_head_in_any_case() {
+        let kind = |m: &str| {
+            let line = format!("{m} x HTTP/1.1");
+            parse_request_line(line.as_bytes()).unwrap().method_kind()
+        };
+        assert_eq!(kind("CONNECT"), MethodKind::Connect);
+        assert_eq!(kind("connect"), MethodKind::Other);
+        assert_eq!(kind("HEAD"), MethodKind::Head);
+        assert_eq!(kind("head"), MethodKind::Head);
+        assert_eq!(kind("GET"), MethodKind::Other);
+    }
 
     #[test]
     fn request_line_forms() {

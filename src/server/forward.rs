@@ -12,7 +12,7 @@ use crate::http::framing::{
     copy_body, request_framing, response_framing, split_buffered, Asked, Framing,
 };
 use crate::http::headers::Headers;
-use crate::http::request::RequestLine;
+use crate::http::request::{MethodKind, RequestLine};
 use crate::http::reverse::{self, ReverseRules};
 use crate::http::rewrite::client_wants_keepalive;
 use crate::http::rewrite::{build_request, build_response_head, ClientConnection, OutgoingRequest};
@@ -127,7 +127,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
     };
     crate::ops::hooks::response(status.code); // ops hook
     let asked = Asked {
-        head: line.method.eq_ignore_ascii_case("HEAD"),
+        head: line.method_kind() == MethodKind::Head,
         connect: false,
     };
     let rf = match response_framing(asked, status.code, status.http10, &headers) {
