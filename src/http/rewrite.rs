@@ -54,6 +54,19 @@ fn via_value(previous: &[Vec<u8>], version: Version, rules: &HeaderRules) -> Vec
     v
 }
 
+/// The `Via` header(s) of a forwarded head: the message's own entries
+/// unchanged under `DisableViaHeader`, else one header extending them
+/// with ours.
+fn write_via(out: &mut Vec<u8>, incoming: &[Vec<u8>], version: Version, rules: &HeaderRules) {
+    if rules.disable_via {
+        for v in incoming {
+            write_header(out, "Via", v);
+        }
+    } else {
+        write_header(out, "Via", &via_value(incoming, version, rules));
+    }
+}
+
 /// Append `n` in decimal.
 fn push_decimal(out: &mut Vec<u8>, n: u32) {
     let mut digits = [0u8; 10];
@@ -128,17 +141,7 @@ pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, rules: &HeaderRu
     if let Some(auth) = &req.upstream_auth {
         write_header(&mut out, "Proxy-Authorization", auth.as_bytes());
     }
-    if rules.disable_via {
-        for v in &incoming_via {
-            write_header(&mut out, "Via", v);
-        }
-    } else {
-        write_header(
-            &mut out,
-            "Via",
-            &via_value(&incoming_via, req.version, rules),
-        );
-    }
+    write_via(&mut out, &incoming_via, req.version, rules);
     h.write_to(&mut out);
     for (name, value) in &rules.add_headers {
         write_header(&mut out, name, value.as_bytes());
@@ -176,17 +179,7 @@ pub fn build_response_head(
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(&status.raw);
     out.extend_from_slice(b"\r\n");
-    if rules.disable_via {
-        for v in &incoming_via {
-            write_header(&mut out, "Via", v);
-        }
-    } else {
-        write_header(
-            &mut out,
-            "Via",
-            &via_value(&incoming_via, client_version, rules),
-        );
-    }
+    write_via(&mut out, &incoming_via, client_version, rules);
     for (name, value) in extra {
         write_header(&mut out, name, value);
     }
