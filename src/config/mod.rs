@@ -3,11 +3,12 @@
 //! `load` reads and parses one file; the result is immutable and is shared
 //! as `Arc<Config>` by the server (see `server::reload`).
 //!
-//! The grammar is tinyproxy 1.11's, rule for rule (spec §1–2): comments
-//! only with `#` in the first byte, case-insensitive names, `[ \t]+`
-//! before arguments, no trailing comments, no `\r`, 2047-byte line pieces.
-//! Parse-time log lines come back as [`Diagnostic`]s, in file order, for
-//! the caller to print (stderr ones) or replay into the log.
+//! The grammar is tinyproxy 1.11's, rule for rule
+//! (`../shared/spec/tinyproxy-1.11.md` §1–2): comments only with `#` in the
+//! first byte, case-insensitive names, `[ \t]+` before arguments, no trailing
+//! comments, no `\r`, 2047-byte line pieces. Parse-time log lines come back as
+//! [`Diagnostic`]s, in file order, for the caller to print (stderr ones) or
+//! replay into the log.
 //!
 //! Layout: `lexer` (lines), `values` (argument tokens), `addr` (address
 //! semantics), `directives` (table + simple directives), `net` (Listen,

@@ -9,7 +9,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// tinyproxy's defaults, applied before a file is parsed (spec §1.4).
+/// tinyproxy's defaults, applied before a file is parsed
+/// (`../shared/spec/tinyproxy-1.11.md` §1.4).
 pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
 pub const DEFAULT_MAX_CLIENTS: u32 = 100;
 pub const DEFAULT_STAT_HOST: &str = "tinyproxy.stats";
@@ -103,7 +104,8 @@ impl std::fmt::Debug for UpstreamProxy {
     }
 }
 
-/// The site part of an `Upstream` rule (spec §2.1).
+/// The site part of an `Upstream` rule (`../shared/spec/tinyproxy-1.11.md`
+/// §2.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SiteSpec {
     /// `"name"`: that host exactly (case-insensitive).

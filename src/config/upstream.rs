@@ -1,4 +1,4 @@
-//! `Upstream` (spec §2.1).
+//! `Upstream` (`../shared/spec/tinyproxy-1.11.md` §2.1).
 //!
 //! tinyproxy's pattern is, unintentionally, two alternatives that are each
 //! anchored at one end only: `^ none "SITE"` (anything may follow the

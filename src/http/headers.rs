@@ -1,5 +1,6 @@
 //! An ordered header list that keeps repeated names (tinyproxy 1.11.3
-//! behaviour, #403) and the hop-by-hop rules of spec §6.4/§6.5.
+//! behaviour, #403) and the hop-by-hop rules of
+//! `../shared/spec/tinyproxy-1.11.md` §6.4/§6.5.
 //!
 //! Header lines are framed by us (a line ends at LF) and tokenised by
 //! `httparse::parse_headers`, so names and values follow RFC 9110's syntax.

@@ -1,5 +1,6 @@
-//! The request line, by tinyproxy's rules (spec §6.2), and reading a whole
-//! request head from the client with the limits of spec §6.2/§8.
+//! The request line, by tinyproxy's rules (`../shared/spec/tinyproxy-1.11.md`
+//! §6.2), and reading a whole request head from the client with the limits of
+//! `../shared/spec/tinyproxy-1.11.md` §6.2/§8.
 
 use super::headers::{is_tchar, MAX_HEADER_LINES};
 use super::HttpError;

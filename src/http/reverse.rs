@@ -1,6 +1,7 @@
-//! Reverse proxy mapping (spec §6.13): `ReversePath` prefixes to backend
-//! URLs, the 301 for a prefix without its slash, the `ReverseMagic`
-//! tracking cookie, and `ReverseBaseURL` rewriting of redirects.
+//! Reverse proxy mapping (`../shared/spec/tinyproxy-1.11.md` §6.13):
+//! `ReversePath` prefixes to backend URLs, the 301 for a prefix without its
+//! slash, the `ReverseMagic` tracking cookie, and `ReverseBaseURL` rewriting of
+//! redirects.
 
 /// One `ReversePath` line: `path` always ends with `/`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
-//! Header rewriting and head serialisation: what goes to the origin and
-//! back under tinyproxy's header rules for requests
-//! (spec §6.4) and responses (spec §6.5), and the `Via` header.
+//! Header rewriting and head serialisation: what goes to the origin and back
+//! under tinyproxy's header rules for requests and responses, and the `Via`
+//! header (`../shared/spec/tinyproxy-1.11.md` §6.4, §6.5).
 
 use super::headers::{write_header, Headers};
 use super::request::Version;
@@ -35,8 +35,8 @@ pub struct HeaderRules {
     pub xtinyproxy: bool,
 }
 
-/// Our `Via` value, extending any the message carried: `1.1 name
-/// (tinyproxy)`, where the version is the client's (spec §6.4).
+/// Our `Via` value, extending any the message carried: `1.1 name (tinyproxy)`,
+/// where the version is the client's (`../shared/spec/tinyproxy-1.11.md` §6.4).
 fn via_value(previous: &[Vec<u8>], version: Version, rules: &HeaderRules) -> Vec<u8> {
     let mut v = Vec::new();
     for p in previous {

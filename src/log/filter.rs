@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 const SEVERE: u8 = Level::Critical.bit() | Level::Error.bit();
 
-/// The levels tinyproxy writes for each `LogLevel` (its `log_message`
-/// filter, spec §5.2), including its quirks: `Connect` lets DEBUG through
-/// but not INFO, `Info` everything but DEBUG, and from `Notice` down
-/// CONNECT, INFO and DEBUG are all suppressed.
+/// The levels tinyproxy writes for each `LogLevel` (its `log_message` filter,
+/// `../shared/spec/tinyproxy-1.11.md` §5.2), including its quirks: `Connect`
+/// lets DEBUG through but not INFO, `Info` everything but DEBUG, and from
+/// `Notice` down CONNECT, INFO and DEBUG are all suppressed.
 pub(super) fn mask_for(level: LogLevel) -> u8 {
     match level {
         LogLevel::Info => all() & !Level::Debug.bit(),

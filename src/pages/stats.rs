@@ -1,4 +1,5 @@
-//! The connection counters and the stats page (spec §6.10).
+//! The connection counters and the stats page
+//! (`../shared/spec/tinyproxy-1.11.md` §6.10).
 //!
 //! Counters are process-wide atomics, never reset on reload. Meaning, as in
 //! tinyproxy: `opens` = client connections open now, `reqs` = client
