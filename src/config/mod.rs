@@ -18,6 +18,7 @@
 //! instead of the whole Config).
 
 mod addr;
+mod changes;
 mod diagnostic;
 mod directives;
 mod error;
