@@ -14,6 +14,7 @@ pub mod acl;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod counters;
 pub mod filter;
 pub mod http;
 pub mod log;

@@ -12,8 +12,11 @@ pub mod kind;
 pub mod stats;
 pub mod template;
 
+/// The counters live in [`crate::counters`]; re-exported here for the
+/// callers that count what a page reports.
+pub use crate::counters::{stats, OpenGuard, Stats, StatsSnapshot};
 pub use context::{standard_vars, PageContext, WEBSITE};
 pub use error::{error_body, error_response, error_vars, redirect_response};
 pub use kind::ErrorKind;
-pub use stats::{is_stat_host, stats, stats_response, OpenGuard, Stats, StatsSnapshot};
+pub use stats::{is_stat_host, stats_response};
 pub use template::{render, Vars};
