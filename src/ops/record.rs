@@ -29,7 +29,7 @@ pub fn with<F: FnOnce(&mut Record)>(f: F) {
 /// Run one client connection's task with its record; at the end the last
 /// request is accounted and the connection's lifetime observed.
 pub async fn conn_scope<F: Future<Output = ()>>(peer: SocketAddr, fut: F) {
-    let client = crate::server::client::canonical(peer.ip());
+    let client = peer.ip().to_canonical();
     let state = RefCell::new(ConnState {
         record: Record::new(client),
     });
