@@ -16,7 +16,7 @@ use std::net::IpAddr;
 /// port; IPv6 with or without brackets), or `None` for a direct
 /// connection.
 pub fn route<'a>(rules: &'a [UpstreamRule], host: &str) -> Option<&'a UpstreamProxy> {
-    let target = Target::parse(host);
+    let target = RequestHost::parse(host);
     let by_site = rules.iter().rev().find(|rule| match &rule.site {
         Some(site) => site_matches(site, &target),
         None => false,
@@ -82,7 +82,7 @@ impl fmt::Display for HostPort<'_> {
 }
 
 /// A request host, classified once per request.
-enum Target<'h> {
+enum RequestHost<'h> {
     /// Empty host: tinyproxy's hostspec matches nothing against it.
     Empty,
     Ip(IpAddr),
@@ -92,16 +92,16 @@ enum Target<'h> {
     Name(&'h str),
 }
 
-impl<'h> Target<'h> {
-    fn parse(host: &'h str) -> Target<'h> {
+impl<'h> RequestHost<'h> {
+    fn parse(host: &'h str) -> RequestHost<'h> {
         if let Some(ip) = parse_ip_literal(host) {
-            return Target::Ip(ip);
+            return RequestHost::Ip(ip);
         }
         let name = host.strip_suffix('.').unwrap_or(host);
         if name.is_empty() {
-            Target::Empty
+            RequestHost::Empty
         } else {
-            Target::Name(name)
+            RequestHost::Name(name)
         }
     }
 }
@@ -109,15 +109,15 @@ impl<'h> Target<'h> {
 /// Does one site spec cover the target? `NoDot` is the documented
 /// meaning of `"."` (a name without a domain); text with a `:` (a scoped
 /// IPv6 address such as `fe80::1%eth0`) is not a name, so not covered.
-fn site_matches(site: &SiteSpec, target: &Target<'_>) -> bool {
+fn site_matches(site: &SiteSpec, target: &RequestHost<'_>) -> bool {
     match (site, target) {
-        (SiteSpec::Exact(want), Target::Name(name)) => {
+        (SiteSpec::Exact(want), RequestHost::Name(name)) => {
             let want = want.strip_suffix('.').unwrap_or(want);
             name.eq_ignore_ascii_case(want)
         }
-        (SiteSpec::Domain(domain), Target::Name(name)) => in_domain(name, domain),
-        (SiteSpec::NoDot, Target::Name(name)) => !name.contains(['.', ':']),
-        (SiteSpec::Net(net), Target::Ip(ip)) => net_contains(net, *ip),
+        (SiteSpec::Domain(domain), RequestHost::Name(name)) => in_domain(name, domain),
+        (SiteSpec::NoDot, RequestHost::Name(name)) => !name.contains(['.', ':']),
+        (SiteSpec::Net(net), RequestHost::Ip(ip)) => net_contains(net, *ip),
         _ => false,
     }
 }
