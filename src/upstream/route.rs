@@ -1,4 +1,5 @@
-//! Choosing the upstream proxy for a request host (spec §2.1).
+//! Choosing the upstream proxy for a request host
+//! (`../shared/spec/tinyproxy-1.11.md` §2.1).
 //!
 //! tinyproxy prepends every site rule to its list and appends the single
 //! default rule, then takes the first match. In file order that means:
