@@ -6,10 +6,7 @@
 //! at a few hundred bytes each (the task and two socket registrations),
 //! where a `copy_bidirectional` would pin two 8 KiB buffers per tunnel.
 
-// The only unsafe code in the crate: splice(2) and fcntl(F_SETPIPE_SZ)
-// have no safe wrapper in std or nix's enabled features, and each call
-// carries a SAFETY comment on descriptors it owns or borrows.
-#[allow(unsafe_code)]
+// splice(2) and fcntl(F_SETPIPE_SZ) through nix's safe wrappers.
 mod splice;
 
 mod clock;
