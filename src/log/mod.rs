@@ -11,7 +11,8 @@
 //! for a `LogFile` that cannot be opened or written, or a syslog socket
 //! that cannot be reached, is stderr, announced by one WARNING line there:
 //! no log line is lost where nobody runs a syslog daemon. The next
-//! `configure` (reload) tries the configured destination again. `LogFile "/dev/stdout"` and `"/dev/stderr"` write to our own
+//! `configure` (reload) tries the configured destination again.
+//! `LogFile "/dev/stdout"` and `"/dev/stderr"` write to our own
 //! stdout/stderr, which tinyproxy refuses (its issue #43).
 //!
 //! The level check is one relaxed atomic load, done before any

@@ -2,9 +2,10 @@
 //!
 //! An idle tunnel holds no user-space buffer: the task waits for either
 //! socket to become readable and only then borrows a buffer (or, on
-//! Linux, a pipe for `splice`), which it gives back before it waits again. That keeps thousands of idle tunnels
-//! at a few hundred bytes each (the task and two socket registrations),
-//! where a `copy_bidirectional` would pin two 8 KiB buffers per tunnel.
+//! Linux, a pipe for `splice`), which it gives back before it waits again.
+//! That keeps thousands of idle tunnels at a few hundred bytes each (the
+//! task and two socket registrations), where a `copy_bidirectional` would
+//! pin two 8 KiB buffers per tunnel.
 
 // splice(2) and fcntl(F_SETPIPE_SZ) through nix's safe wrappers.
 mod splice;
