@@ -1,9 +1,11 @@
 //! tinyproxy-rs: a memory-safe, config-compatible drop-in for tinyproxy 1.11.
 //!
-//! Modules follow the data flow: `config` (grammar → typed Config), `acl`,
-//! `http` (request head, header rules, framing), `upstream` (routing and
-//! connectors), `tunnel`, `filter`, `auth`, `pages` (error and stats pages),
-//! `log`, `netmatch` (address and domain rules), `server` (accept loop, limits, signals, reload, shutdown), `cli`,
+//! Modules follow the data flow: `config` (grammar → typed Config, and the
+//! per-concern settings built from it), `acl`, `http` (request head, header
+//! rules, framing; never `Config`), `upstream` (routing and connectors),
+//! `tunnel`, `filter`, `auth`, `pages` (error and stats pages), `counters`
+//! (what the stats page shows), `log`, `netmatch` (address and domain
+//! rules), `server` (accept loop, limits, signals, reload, shutdown), `cli`,
 //! `sys` (system calls and errno text).
 
 // No unsafe code: system calls go through std or nix's safe wrappers
