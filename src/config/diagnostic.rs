@@ -16,6 +16,6 @@ pub struct Diagnostic {
     /// The `LogLevel` set by the lines before this one (`None`: no
     /// `LogLevel` line yet, so the process's level before parsing). tinyproxy
     /// drops a message at once when that level filters it out, even if a
-    /// later `LogLevel` would let it through; see [`Loaded::logged`].
+    /// later `LogLevel` would let it through; see [`super::Loaded::logged`].
     pub under: Option<LogLevel>,
 }
