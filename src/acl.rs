@@ -13,11 +13,11 @@
 //! rule at a label boundary. Every lookup is bounded by [`DNS_TIMEOUT`];
 //! a failed or slow lookup simply does not match.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::config::{AclRule, AclSpec};
-use ipnet::IpNet;
+use crate::netmatch::{as_mapped_u128, in_domain, net_contains};
 
 /// Upper bound for one DNS lookup made for the ACL.
 pub const DNS_TIMEOUT: Duration = Duration::from_secs(5);
@@ -46,11 +46,10 @@ pub fn allowed_without_dns(acl: &Option<Vec<AclRule>>, client: IpAddr) -> Option
 /// Walk the rules up to the first Host rule. `Ok(decision)` when decided,
 /// `Err(index)` of the Host rule that needs DNS otherwise.
 fn decide_numeric(rules: &[AclRule], client: IpAddr) -> Result<bool, usize> {
-    let key = as_v6(client);
     for (i, rule) in rules.iter().enumerate() {
         match &rule.spec {
             AclSpec::Net(net) => {
-                if net_contains(net, key) {
+                if net_contains(net, client) {
                     return Ok(rule.allow);
                 }
             }
@@ -62,11 +61,10 @@ fn decide_numeric(rules: &[AclRule], client: IpAddr) -> Result<bool, usize> {
 
 /// The slow path, from the first Host rule on.
 async fn decide_with_dns(rules: &[AclRule], client: IpAddr) -> bool {
-    let key = as_v6(client);
     let mut reverse = ReverseName::NotLooked;
     for rule in rules {
         let matched = match &rule.spec {
-            AclSpec::Net(net) => net_contains(net, key),
+            AclSpec::Net(net) => net_contains(net, client),
             AclSpec::Host(name) => host_rule_matches(name, client, &mut reverse).await,
         };
         if matched {
@@ -95,34 +93,12 @@ async fn host_rule_matches(rule: &str, client: IpAddr, reverse: &mut ReverseName
     }
 }
 
-/// IPv4 as `::ffff:a.b.c.d`, IPv6 unchanged: the common comparison space.
-fn as_v6(ip: IpAddr) -> Ipv6Addr {
-    match ip {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-        IpAddr::V6(v6) => v6,
-    }
-}
-
-/// Whether `net` contains `addr` (both in the mapped IPv6 space; an IPv4
-/// `/n` is a `/n+96` there — the CVE-2011-1499 lesson).
-fn net_contains(net: &IpNet, addr: Ipv6Addr) -> bool {
-    let (base, prefix) = match net {
-        IpNet::V4(n) => (n.addr().to_ipv6_mapped(), u32::from(n.prefix_len()) + 96),
-        IpNet::V6(n) => (n.addr(), u32::from(n.prefix_len())),
-    };
-    let mask = match prefix {
-        0 => 0,
-        p => u128::MAX << (128 - p.min(128)),
-    };
-    u128::from(base) & mask == u128::from(addr) & mask
-}
-
 /// Whether forward resolution of `name` yields `client`.
 async fn resolves_to(name: &str, client: IpAddr) -> bool {
-    let key = as_v6(client);
+    let key = as_mapped_u128(client);
     let lookup = tokio::net::lookup_host((name, 0));
     match tokio::time::timeout(DNS_TIMEOUT, lookup).await {
-        Ok(Ok(mut addrs)) => addrs.any(|sa| as_v6(sa.ip()) == key),
+        Ok(Ok(mut addrs)) => addrs.any(|sa| as_mapped_u128(sa.ip()) == key),
         _ => false,
     }
 }
@@ -149,12 +125,10 @@ async fn confirmed_reverse_name(client: IpAddr) -> Option<String> {
 /// `badexample.com` (tinyproxy matches the latter too); `.example.com`
 /// matches names inside the domain only. A trailing dot is ignored.
 pub fn name_has_suffix(name: &str, rule: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name).as_bytes();
-    let rule = rule.strip_suffix('.').unwrap_or(rule).as_bytes();
-    if rule.is_empty() || rule == b"." || rule.len() > name.len() {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let bare = rule.strip_suffix('.').unwrap_or(rule);
+    if bare.is_empty() || bare == "." {
         return false;
     }
-    let start = name.len() - rule.len();
-    name[start..].eq_ignore_ascii_case(rule)
-        && (start == 0 || rule[0] == b'.' || name[start - 1] == b'.')
+    in_domain(name, rule) || (!rule.starts_with('.') && name.eq_ignore_ascii_case(bare))
 }

@@ -4,10 +4,10 @@
 //! the line (after the name) and applies it to the config; parse-time log
 //! lines are recorded as diagnostics in the order tinyproxy logs them.
 
-use super::state::{path_of, Ctx, HResult, State, FILTER_ERE, FILTER_FNMATCH};
+use super::parse_state::{path_of, Ctx, HResult, State, FILTER_ERE, FILTER_FNMATCH};
 use super::types::{FilterType, LogLevel};
 use super::values::{boolean, integer, keyword, quoted, sole, In, IntLit};
-use super::{misc, net, upstream};
+use super::{net, pairs, process, upstream};
 use crate::log::Level;
 use std::time::Duration;
 
@@ -114,19 +114,19 @@ pub const TABLE: &[(&str, Handler)] = &[
     ("startservers", obsolete),
     ("maxrequestsperchild", obsolete),
     ("user", |st, c, r| {
-        net::alnum_dir(st, c, r, |s, v| s.config.user = Some(v))
+        process::alnum_dir(st, c, r, |s, v| s.config.user = Some(v))
     }),
     ("group", |st, c, r| {
-        net::alnum_dir(st, c, r, |s, v| s.config.group = Some(v))
+        process::alnum_dir(st, c, r, |s, v| s.config.group = Some(v))
     }),
     ("listen", net::listen),
     ("bind", net::bind),
     ("allow", |st, c, r| net::acl(st, c, r, true)),
     ("deny", |st, c, r| net::acl(st, c, r, false)),
-    ("basicauth", misc::basic_auth),
-    ("errorfile", misc::error_file),
-    ("addheader", misc::add_header),
-    ("reversepath", misc::reverse_path),
+    ("basicauth", pairs::basic_auth),
+    ("errorfile", pairs::error_file),
+    ("addheader", pairs::add_header),
+    ("reversepath", pairs::reverse_path),
     ("upstream", upstream::upstream),
 ];
 
@@ -292,7 +292,7 @@ fn port(st: &mut State, c: &Ctx<'_>, r: In<'_>) -> HResult {
 /// tinyproxy keeps the value in an `unsigned int` and prints it with `%d`;
 /// we print the same number whenever tinyproxy also refuses the value, and
 /// the number as written when only we do (it would wrap to a small port).
-fn bad_port(c: &Ctx<'_>, lit: &IntLit<'_>) -> super::state::LineError {
+fn bad_port(c: &Ctx<'_>, lit: &IntLit<'_>) -> super::parse_state::LineError {
     let wrapped = lit.value as u32; // deliberate truncation, as in C
     let shown = if wrapped > 65535 {
         (wrapped as i32).to_string()

@@ -3,52 +3,44 @@
 //! `load` reads and parses one file; the result is immutable and is shared
 //! as `Arc<Config>` by the server (see `server::reload`).
 //!
-//! The grammar is tinyproxy 1.11's, rule for rule (spec §1–2): comments
-//! only with `#` in the first byte, case-insensitive names, `[ \t]+`
-//! before arguments, no trailing comments, no `\r`, 2047-byte line pieces.
-//! Parse-time log lines come back as [`Diagnostic`]s, in file order, for
-//! the caller to print (stderr ones) or replay into the log.
+//! The grammar is tinyproxy 1.11's, rule for rule
+//! (`../shared/spec/tinyproxy-1.11.md` §1–2): comments only with `#` in the
+//! first byte, case-insensitive names, `[ \t]+` before arguments, no trailing
+//! comments, no `\r`, 2047-byte line pieces. Parse-time log lines come back as
+//! [`Diagnostic`]s, in file order, for the caller to print (stderr ones) or
+//! replay into the log.
 //!
 //! Layout: `lexer` (lines), `values` (argument tokens), `addr` (address
-//! semantics), `directives` (table + simple directives), `net`, `misc`,
-//! `upstream` (the others), `state` (shared state), `error`.
+//! semantics), `directives` (table + simple directives), `net` (Listen,
+//! Bind, Allow, Deny), `process` (User, Group), `pairs` (the two-argument
+//! directives), `upstream`, `parse_state` (the parser's working state),
+//! `diagnostic`, `error`, and `settings` (what the lower layers take
+//! instead of the whole Config).
 
 mod addr;
+mod changes;
+mod diagnostic;
 mod directives;
 mod error;
 mod lexer;
 pub mod mask;
-mod misc;
 mod net;
-mod state;
+mod pairs;
+mod parse_state;
+mod process;
+mod settings;
 pub mod types;
 mod upstream;
 mod values;
 
+pub use diagnostic::Diagnostic;
 pub use error::{ConfigError, SyntaxError, EXIT_CONFIG};
 pub use types::*;
 
 use lexer::Kind;
-use state::{Ctx, State};
+use parse_state::{Ctx, State};
 use std::io::Read;
 use std::path::Path;
-
-/// Something the parser has to say about an accepted file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// 1-based line in the file (0 when not tied to a line).
-    pub line: usize,
-    pub level: crate::log::Level,
-    /// Where tinyproxy says it: stderr at once (obsolete directives), or
-    /// the log once it is open (invalid Allow, deprecated FilterExtended...).
-    pub to_stderr: bool,
-    pub message: String,
-    /// The `LogLevel` set by the lines before this one (`None`: no
-    /// `LogLevel` line yet, so the process's level before parsing). tinyproxy
-    /// drops a message at once when that level filters it out, even if a
-    /// later `LogLevel` would let it through; see [`Loaded::logged`].
-    pub under: Option<LogLevel>,
-}
 
 /// A successfully parsed file and what was said about it.
 #[derive(Clone, Debug)]
@@ -68,31 +60,8 @@ impl Loaded {
         self.diagnostics
             .iter()
             .filter(|d| !d.to_stderr)
-            .filter(|d| passes(d.under.unwrap_or(start), d.level) && passes(last, d.level))
+            .filter(|d| d.under.unwrap_or(start).passes(d.level) && last.passes(d.level))
             .collect()
-    }
-}
-
-/// tinyproxy's filter: `Info` shows all but DEBUG, `Connect` all but
-/// INFO (DEBUG included), the others their level and more severe only.
-pub fn passes(setting: LogLevel, level: crate::log::Level) -> bool {
-    use crate::log::Level as L;
-    let rank = |l: L| match l {
-        L::Critical => 2,
-        L::Error => 3,
-        L::Warning => 4,
-        L::Notice => 5,
-        L::Info => 6,
-        L::Debug => 7,
-        L::Connect => 8,
-    };
-    match setting {
-        LogLevel::Info => level != L::Debug,
-        LogLevel::Connect => level != L::Info,
-        LogLevel::Critical => rank(level) <= 2,
-        LogLevel::Error => rank(level) <= 3,
-        LogLevel::Warning => rank(level) <= 4,
-        LogLevel::Notice => rank(level) <= 5,
     }
 }
 
@@ -140,11 +109,11 @@ pub fn parse_bytes(text: &[u8], path: &Path) -> Result<Loaded, ConfigError> {
 }
 
 /// One line: skip it, or run its directive's handler.
-fn parse_line(st: &mut State, line: lexer::Line<'_>) -> state::HResult {
+fn parse_line(st: &mut State, line: lexer::Line<'_>) -> parse_state::HResult {
     let ctx = Ctx { line };
     match lexer::classify(&line) {
         Kind::Skip => Ok(()),
-        Kind::Nul { offset } => Err(state::LineError {
+        Kind::Nul { offset } => Err(parse_state::LineError {
             offset,
             expected: "no NUL byte in a directive line".into(),
             prefix: None,
@@ -160,7 +129,7 @@ fn parse_line(st: &mut State, line: lexer::Line<'_>) -> state::HResult {
     }
 }
 
-fn unknown_directive(name: &[u8], name_at: usize) -> state::LineError {
+fn unknown_directive(name: &[u8], name_at: usize) -> parse_state::LineError {
     let shown = String::from_utf8_lossy(name);
     let expected = if name.starts_with(b"#") {
         format!("a directive name, found \"{shown}\" (a comment's '#' must be the first character of the line)")
@@ -169,7 +138,7 @@ fn unknown_directive(name: &[u8], name_at: usize) -> state::LineError {
     } else {
         format!("a directive name, found unknown directive \"{shown}\"")
     };
-    state::LineError {
+    parse_state::LineError {
         offset: name_at,
         expected,
         prefix: None,
@@ -190,7 +159,7 @@ fn syntax_error(
     st: &State,
     path: &Path,
     line: &lexer::Line<'_>,
-    e: state::LineError,
+    e: parse_state::LineError,
     secrets: &[std::ops::Range<usize>],
 ) -> ConfigError {
     let offset = e.offset.min(line.text.len());

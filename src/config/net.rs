@@ -1,18 +1,10 @@
-//! `User`, `Group`, `Listen`, `Bind`, `Allow` and `Deny`.
+//! `Listen`, `Bind`, `Allow` and `Deny`: the addresses we listen on,
+//! connect from, and accept clients from.
 
 use super::addr::{hostspec, scoped_addr, HostSpec};
-use super::state::{Ctx, HResult, State};
+use super::parse_state::{Ctx, HResult, State};
 use super::types::{AclRule, AclSpec, ScopedAddr};
-use super::values::{checked_word, is_acl_form, is_addr_form, is_alnum, sole, split_scope, In};
-
-/// `User`/`Group`: ALNUM (`[-a-z0-9._]+`, any case), stored as written.
-pub fn alnum_dir(st: &mut State, c: &Ctx<'_>, r: In<'_>, f: fn(&mut State, String)) -> HResult {
-    let what = "a user or group name or number (letters, digits, '-', '.', '_')";
-    let (_, w) = sole(checked_word(what, is_alnum))(r).map_err(|e| c.nom_error(e))?;
-    let v = String::from_utf8_lossy(w).into_owned();
-    f(st, v);
-    Ok(())
-}
+use super::values::{checked_word, is_acl_form, is_addr_form, sole, split_scope, In};
 
 /// Read an address for Listen/Bind. tinyproxy stores the string and only
 /// fails when it listens (exit 71) or silently never binds; we refuse it
@@ -21,7 +13,7 @@ fn address<'a>(
     st: &mut State,
     c: &Ctx<'_>,
     r: In<'a>,
-) -> Result<(ScopedAddr, &'a str), super::state::LineError> {
+) -> Result<(ScopedAddr, &'a str), super::parse_state::LineError> {
     let what = "an IPv4 or IPv6 address (no host names, no port)";
     let (_, w) = sole(checked_word(what, is_addr_form))(r).map_err(|e| c.nom_error(e))?;
     // The grammar only lets ASCII through.

@@ -9,23 +9,14 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// tinyproxy's defaults, applied before a file is parsed (spec §1.4).
+/// tinyproxy's defaults, applied before a file is parsed
+/// (`../shared/spec/tinyproxy-1.11.md` §1.4).
 pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
 pub const DEFAULT_MAX_CLIENTS: u32 = 100;
 pub const DEFAULT_STAT_HOST: &str = "tinyproxy.stats";
 pub const DEFAULT_REALM: &str = "Tinyproxy";
 
-/// `LogLevel` values, least to most verbose as tinyproxy orders them.
-/// `Connect` is tinyproxy's own level between Notice and Info (spec §5.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LogLevel {
-    Critical,
-    Error,
-    Warning,
-    Notice,
-    Connect,
-    Info,
-}
+pub use crate::log::LogLevel;
 
 /// An address for `Listen` or `Bind`, with the optional IPv6 scope
 /// (`fe80::1%eth0`, accepted since tinyproxy 1.11.2).
@@ -113,7 +104,8 @@ impl std::fmt::Debug for UpstreamProxy {
     }
 }
 
-/// The site part of an `Upstream` rule (spec §2.1).
+/// The site part of an `Upstream` rule (`../shared/spec/tinyproxy-1.11.md`
+/// §2.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SiteSpec {
     /// `"name"`: that host exactly (case-insensitive).
@@ -155,12 +147,7 @@ pub struct FilterConfig {
     pub default_deny: bool,
 }
 
-/// One `ReversePath` line: `path` always ends with `/`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReversePath {
-    pub path: String,
-    pub url: String,
-}
+pub use crate::http::reverse::ReversePath;
 
 /// The whole configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! `Upstream` (spec §2.1).
+//! `Upstream` (`../shared/spec/tinyproxy-1.11.md` §2.1).
 //!
 //! tinyproxy's pattern is, unintentionally, two alternatives that are each
 //! anchored at one end only: `^ none "SITE"` (anything may follow the
@@ -10,8 +10,8 @@
 //! "host names without a dot" as documented (1.11 broke that).
 
 use super::addr::{hostspec, HostSpec, SpecError};
-use super::misc::USER_PASS_MAX;
-use super::state::{Ctx, HResult, LineError, State};
+use super::pairs::USER_PASS_MAX;
+use super::parse_state::{Ctx, HResult, LineError, State};
 use super::types::{Credentials, SiteSpec, UpstreamKind, UpstreamProxy, UpstreamRule};
 use super::values::{
     blanks1, expect, fail, is_alnum, is_blank, is_ip6_scoped_form, line_end, quoted, In, IntLit,

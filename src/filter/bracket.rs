@@ -10,7 +10,7 @@
 //! are read as written, and `upper`/`lower` then mean `alpha`.
 
 use super::node::ByteSet;
-use super::posix::PosixError;
+use super::posix_error::PosixError;
 
 /// The longest name glibc accepts inside `[: :]`, `[= =]` or `[. .]`.
 const MAX_NAME: usize = 32;

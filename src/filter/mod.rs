@@ -4,14 +4,14 @@
 //! The filter file is read as tinyproxy reads it (see [`file`]); each line's
 //! pattern is a POSIX basic regex (`FilterType bre`, the default), a POSIX
 //! extended regex (`ere`) or a shell wildcard (`fnmatch`), with glibc's
-//! exact syntax (see [`posix`] and [`fnmatch`]). Regexes are unanchored
+//! exact syntax (see the `posix` and `fnmatch` modules). Regexes are unanchored
 //! searches, case-insensitive unless `FilterCaseSensitive`; fnmatch
 //! patterns must match the whole subject and are always case-sensitive.
 //!
 //! tinyproxy lets the first matching pattern decide; since every pattern
 //! decides the same way (block, or allow under `FilterDefaultDeny`), that
 //! is the same as "does any pattern match", so patterns are compiled into
-//! [`RegexSet`]s (groups of [`CHUNK`]) and matched in linear time.
+//! [`RegexSet`]s (groups of `CHUNK`) and matched in linear time.
 //!
 //! Reloading (SIGUSR1) is just calling [`Filter::load`] again and swapping
 //! the `Arc<Filter>`; a failure then is fatal in tinyproxy too.
@@ -21,6 +21,7 @@ mod file;
 mod fnmatch;
 mod node;
 mod posix;
+mod posix_error;
 
 use std::borrow::Cow;
 use std::io;

@@ -38,16 +38,7 @@ pub enum Flavor {
     Extended,
 }
 
-/// Why a pattern was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PosixError {
-    /// glibc's `regcomp` refuses the pattern too.
-    #[error("{0}")]
-    Syntax(&'static str),
-    /// glibc accepts it, but back-references are not supported here.
-    #[error("back-references are not supported by tinyproxy-rs")]
-    BackReference,
-}
+pub use super::posix_error::PosixError;
 
 /// Parses `pat` into a tree. With `icase` the pattern's own characters are
 /// upper-cased (the subject must be upper-cased by the caller).

@@ -1,15 +1,20 @@
 //! An ordered header list that keeps repeated names (tinyproxy 1.11.3
-//! behaviour, #403) and the hop-by-hop rules of spec §6.4/§6.5.
+//! behaviour, #403) and the hop-by-hop rules of
+//! `../shared/spec/tinyproxy-1.11.md` §6.4/§6.5.
 //!
 //! Header lines are framed by us (a line ends at LF) and tokenised by
 //! `httparse::parse_headers`, so names and values follow RFC 9110's syntax.
 
-use super::request::is_tchar;
 use super::HttpError;
 use std::borrow::Cow;
 
 /// The most header lines tinyproxy reads before answering 400 (CVE-2012-3505).
 pub const MAX_HEADER_LINES: usize = 10_000;
+
+/// RFC 9110 `tchar`: the bytes a method or a header name may use.
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
 
 /// Who sent a header section: the rules differ where RFC 9112 tells a
 /// proxy to repair a response but a server to reject a request.

@@ -1,10 +1,10 @@
 //! HTTP/1 on the wire: request heads, header rules, URLs and body framing.
 
-pub mod forward;
 pub mod framing;
 pub mod headers;
 pub mod request;
 pub mod reverse;
+pub mod rewrite;
 pub mod status;
 pub mod url;
 

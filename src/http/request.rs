@@ -1,6 +1,8 @@
-//! The request line, by tinyproxy's rules (spec §6.2), and reading a whole
-//! request head from the client with the limits of spec §6.2/§8.
+//! The request line, by tinyproxy's rules (`../shared/spec/tinyproxy-1.11.md`
+//! §6.2), and reading a whole request head from the client with the limits of
+//! `../shared/spec/tinyproxy-1.11.md` §6.2/§8.
 
+use super::headers::{is_tchar, MAX_HEADER_LINES};
 use super::HttpError;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -45,6 +47,33 @@ pub struct RequestLine {
     pub version: Version,
 }
 
+/// The methods the proxy treats differently from the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodKind {
+    /// `CONNECT`, exactly (tinyproxy's `strcmp`): `connect` is not a
+    /// tunnel request.
+    Connect,
+    /// `HEAD`, in any ASCII case (as the response framing has always
+    /// compared it): its response carries no body, whatever its framing
+    /// headers say.
+    Head,
+    Other,
+}
+
+impl RequestLine {
+    /// Which of the special methods this line asks for: the one place the
+    /// method text is compared.
+    pub fn method_kind(&self) -> MethodKind {
+        if self.method == "CONNECT" {
+            MethodKind::Connect
+        } else if self.method.eq_ignore_ascii_case("HEAD") {
+            MethodKind::Head
+        } else {
+            MethodKind::Other
+        }
+    }
+}
+
 /// Split a request line the way tinyproxy's `sscanf("%[^ ] %[^ ] %[^ ]")`
 /// does: tokens end at a space; whitespace between tokens is skipped; a
 /// leading space is invalid; tokens after the third are ignored.
@@ -87,11 +116,6 @@ pub fn parse_request_line(raw: &[u8]) -> Result<RequestLine, HttpError> {
         target: target.to_string(),
         version,
     })
-}
-
-/// RFC 9110 `tchar`: the bytes a method or a header name may use.
-pub fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// `HTTP/M.m`, prefix case-insensitive; the major all digits, the minor
@@ -178,7 +202,7 @@ pub async fn read_header_lines<R: AsyncBufRead + Unpin>(
     let mut total = 0usize;
     loop {
         // Stop before reading past the limit, leaving the rest unread.
-        if lines.len() >= super::headers::MAX_HEADER_LINES {
+        if lines.len() >= MAX_HEADER_LINES {
             return Err(HttpError::TooManyHeaders);
         }
         let line = read_line(r, MAX_LINE)
@@ -198,6 +222,19 @@ pub async fn read_header_lines<R: AsyncBufRead + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn method_kind_compares_connect_exactly_and_head_in_any_case() {
+        let kind = |m: &str| {
+            let line = format!("{m} x HTTP/1.1");
+            parse_request_line(line.as_bytes()).unwrap().method_kind()
+        };
+        assert_eq!(kind("CONNECT"), MethodKind::Connect);
+        assert_eq!(kind("connect"), MethodKind::Other);
+        assert_eq!(kind("HEAD"), MethodKind::Head);
+        assert_eq!(kind("head"), MethodKind::Head);
+        assert_eq!(kind("GET"), MethodKind::Other);
+    }
 
     #[test]
     fn request_line_forms() {

@@ -1,8 +1,28 @@
-//! Reverse proxy mapping (spec §6.13): `ReversePath` prefixes to backend
-//! URLs, the 301 for a prefix without its slash, the `ReverseMagic`
-//! tracking cookie, and `ReverseBaseURL` rewriting of redirects.
+//! Reverse proxy mapping (`../shared/spec/tinyproxy-1.11.md` §6.13):
+//! `ReversePath` prefixes to backend URLs, the 301 for a prefix without its
+//! slash, the `ReverseMagic` tracking cookie, and `ReverseBaseURL` rewriting of
+//! redirects.
 
-use crate::config::{Config, ReversePath};
+/// One `ReversePath` line: `path` always ends with `/`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReversePath {
+    pub path: String,
+    pub url: String,
+}
+
+/// The reverse-proxy rules of one configuration generation (built from
+/// it in `config::settings`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReverseRules {
+    /// `ReversePath` lines in file order; the *last* matching one wins.
+    pub paths: Vec<ReversePath>,
+    /// `ReverseOnly`: a request no rule maps is refused.
+    pub only: bool,
+    /// `ReverseMagic`: the tracking cookie picks the rule.
+    pub magic: bool,
+    /// `ReverseBaseURL`: rewrite backend redirects to this public URL.
+    pub base_url: Option<String>,
+}
 
 /// tinyproxy's tracking cookie name.
 pub const MAGIC_COOKIE: &str = "yummy_magical_cookie";
@@ -26,13 +46,13 @@ pub enum Mapping {
 
 /// Map `target` by the config's reverse rules; `cookies` are the values
 /// of the request's `Cookie` headers (for ReverseMagic).
-pub fn map(cfg: &Config, target: &str, cookies: &[&[u8]]) -> Mapping {
-    if cfg.reverse_paths.is_empty() && !cfg.reverse_only {
+pub fn map(rules: &ReverseRules, target: &str, cookies: &[&[u8]]) -> Mapping {
+    if rules.paths.is_empty() && !rules.only {
         return Mapping::None;
     }
     if let Some(no_slash) = target.strip_prefix('/') {
         // Later rules are checked first, as tinyproxy prepends them.
-        for rule in cfg.reverse_paths.iter().rev() {
+        for rule in rules.paths.iter().rev() {
             if let Some(rest) = target.strip_prefix(rule.path.as_str()) {
                 return Mapping::Rewritten {
                     url: format!("{}{}", rule.url, rest),
@@ -44,8 +64,8 @@ pub fn map(cfg: &Config, target: &str, cookies: &[&[u8]]) -> Mapping {
                 return Mapping::Redirect(rule.path.clone());
             }
         }
-        if cfg.reverse_magic {
-            if let Some(rule) = cookie_rule(&cfg.reverse_paths, cookies) {
+        if rules.magic {
+            if let Some(rule) = cookie_rule(&rules.paths, cookies) {
                 return Mapping::Rewritten {
                     url: format!("{}{}", rule.url, no_slash),
                     rule: rule.path.clone(),
@@ -54,7 +74,7 @@ pub fn map(cfg: &Config, target: &str, cookies: &[&[u8]]) -> Mapping {
             }
         }
     }
-    if cfg.reverse_only {
+    if rules.only {
         Mapping::NoMapping
     } else {
         Mapping::None
@@ -84,10 +104,10 @@ pub fn magic_set_cookie(rule: &str) -> Vec<u8> {
 
 /// With `ReverseBaseURL`, a `Location` pointing into a backend becomes the
 /// public URL: `base + rule path (without its leading /) + rest`.
-pub fn rewrite_location(cfg: &Config, location: &[u8]) -> Option<String> {
-    let base = cfg.reverse_base_url.as_deref()?;
+pub fn rewrite_location(rules: &ReverseRules, location: &[u8]) -> Option<String> {
+    let base = rules.base_url.as_deref()?;
     let loc = std::str::from_utf8(location).ok()?;
-    cfg.reverse_paths.iter().rev().find_map(|r| {
+    rules.paths.iter().rev().find_map(|r| {
         loc.strip_prefix(r.url.as_str())
             .map(|rest| format!("{}{}{}", base, r.path.trim_start_matches('/'), rest))
     })
@@ -96,24 +116,23 @@ pub fn rewrite_location(cfg: &Config, location: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
-    fn cfg() -> Config {
-        let mut c = Config::with_defaults(PathBuf::from("t"));
-        c.reverse_paths = vec![
-            ReversePath {
-                path: "/ex/".into(),
-                url: "http://127.0.0.1:29080/real/".into(),
-            },
-            ReversePath {
-                path: "/noslash/".into(),
-                url: "http://127.0.0.1:29080/ns/".into(),
-            },
-        ];
-        c.reverse_only = true;
-        c.reverse_magic = true;
-        c.reverse_base_url = Some("http://127.0.0.1:29894/".into());
-        c
+    fn cfg() -> ReverseRules {
+        ReverseRules {
+            paths: vec![
+                ReversePath {
+                    path: "/ex/".into(),
+                    url: "http://127.0.0.1:29080/real/".into(),
+                },
+                ReversePath {
+                    path: "/noslash/".into(),
+                    url: "http://127.0.0.1:29080/ns/".into(),
+                },
+            ],
+            only: true,
+            magic: true,
+            base_url: Some("http://127.0.0.1:29894/".into()),
+        }
     }
 
     #[test]

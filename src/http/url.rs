@@ -1,6 +1,7 @@
 //! Request targets: absolute `http://` URLs and `host[:port]` authorities,
-//! split as tinyproxy's `extract_url` does (spec §6.2), with the port
-//! overflow of tinyproxy ≤1.11.2 (#586) rejected instead of wrapped.
+//! split as tinyproxy's `extract_url` does (`../shared/spec/tinyproxy-1.11.md`
+//! §6.2), with the port overflow of tinyproxy ≤1.11.2 (#586) rejected instead
+//! of wrapped.
 
 use super::HttpError;
 

@@ -1,16 +1,15 @@
 //! Which levels are written: a bit mask in one atomic, so the check on the
 //! hot path is a single relaxed load.
 
-use super::Level;
-use crate::config::LogLevel;
+use super::level::{Level, LogLevel};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 const SEVERE: u8 = Level::Critical.bit() | Level::Error.bit();
 
-/// The levels tinyproxy writes for each `LogLevel` (its `log_message`
-/// filter, spec §5.2), including its quirks: `Connect` lets DEBUG through
-/// but not INFO, `Info` everything but DEBUG, and from `Notice` down
-/// CONNECT, INFO and DEBUG are all suppressed.
+/// The levels tinyproxy writes for each `LogLevel` (its `log_message` filter,
+/// `../shared/spec/tinyproxy-1.11.md` §5.2), including its quirks: `Connect`
+/// lets DEBUG through but not INFO, `Info` everything but DEBUG, and from
+/// `Notice` down CONNECT, INFO and DEBUG are all suppressed.
 pub(super) fn mask_for(level: LogLevel) -> u8 {
     match level {
         LogLevel::Info => all() & !Level::Debug.bit(),
@@ -19,6 +18,14 @@ pub(super) fn mask_for(level: LogLevel) -> u8 {
         LogLevel::Warning => SEVERE | Level::Warning.bit(),
         LogLevel::Error => SEVERE,
         LogLevel::Critical => Level::Critical.bit(),
+    }
+}
+
+impl LogLevel {
+    /// Does this `LogLevel` let a message at `level` through? The one
+    /// place tinyproxy's filter is written (see `mask_for`).
+    pub fn passes(self, level: Level) -> bool {
+        allows(mask_for(self), level)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Turning a message into text: the message itself (control characters
 //! escaped, length bounded) and tinyproxy's file/stdout line around it.
 
-use super::Level;
+use super::level::Level;
 use std::fmt::Write as _;
 
 /// Longest file/stdout line before its `\n`, in bytes. tinyproxy builds

@@ -11,75 +11,29 @@
 //! for a `LogFile` that cannot be opened or written, or a syslog socket
 //! that cannot be reached, is stderr, announced by one WARNING line there:
 //! no log line is lost where nobody runs a syslog daemon. The next
-//! `configure` (reload) tries the configured destination again. `LogFile "/dev/stdout"` and `"/dev/stderr"` write to our own
+//! `configure` (reload) tries the configured destination again.
+//! `LogFile "/dev/stdout"` and `"/dev/stderr"` write to our own
 //! stdout/stderr, which tinyproxy refuses (its issue #43).
 //!
 //! The level check is one relaxed atomic load, done before any
 //! formatting: a filtered-out message costs almost nothing.
 
+pub mod events;
 mod file;
 mod filter;
+mod level;
 mod line;
+mod settings;
 mod sink;
 mod syslog_sink;
 
-use crate::config::{Config, LogLevel};
+pub use level::{Level, LogLevel};
+pub use settings::LogSettings;
+pub use sink::LogError;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// Message levels. `Connect` is tinyproxy's extra level (LOG_CONN).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Level {
-    Critical,
-    Error,
-    Warning,
-    Notice,
-    Info,
-    Debug,
-    Connect,
-}
-
-impl Level {
-    /// Every level, most severe first.
-    pub const ALL: [Level; 7] = [
-        Level::Critical,
-        Level::Error,
-        Level::Warning,
-        Level::Notice,
-        Level::Info,
-        Level::Debug,
-        Level::Connect,
-    ];
-
-    /// The name tinyproxy prints, unpadded.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Critical => "CRITICAL",
-            Level::Error => "ERROR",
-            Level::Warning => "WARNING",
-            Level::Notice => "NOTICE",
-            Level::Info => "INFO",
-            Level::Debug => "DEBUG",
-            Level::Connect => "CONNECT",
-        }
-    }
-
-    /// This level's bit in the enabled-levels mask.
-    const fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-}
-
-/// Errors `configure` reports. The logger stays usable in every case.
-#[derive(Debug, thiserror::Error)]
-pub enum LogError {
-    /// Syslog was chosen (or is the fallback after a `LogFile` failure)
-    /// but its socket cannot be reached. Messages are dropped until it
-    /// can; a new connection is tried at most once a second.
-    #[error("cannot connect to the syslog socket {path}: {reason}")]
-    SyslogUnavailable { path: PathBuf, reason: String },
-}
 
 /// The one logger of the process.
 static STATE: Mutex<sink::State> = Mutex::new(sink::State::new());
@@ -119,18 +73,21 @@ fn log_enabled(level: Level, args: std::fmt::Arguments<'_>) {
     state().log(level, &msg, prebuilt);
 }
 
-/// Open the destination `cfg` asks for and replay the stored messages.
+/// Open the destination `settings` asks for and replay the stored
+/// messages. Takes anything that converts into [`LogSettings`] (a
+/// `&Config` does).
 ///
 /// Also the reload entry point: switches destination, reopens a
-/// `LogFile` (log rotation) and applies `cfg.log_level` — without a
+/// `LogFile` (log rotation) and applies the `LogLevel` — without a
 /// `LogLevel` line the level goes back to Info (tinyproxy keeps the old
 /// one; see COMPATIBILITY.md). `foreground` is `-d`: without `LogFile`
 /// and `Syslog` a foreground process logs to stdout, a daemon nowhere.
-pub fn configure(cfg: &Config, foreground: bool) -> Result<(), LogError> {
-    let dest = sink::Dest::from_config(cfg, foreground);
+pub fn configure(settings: impl Into<LogSettings>, foreground: bool) -> Result<(), LogError> {
+    let settings = settings.into();
+    let dest = sink::Dest::from_settings(&settings, foreground);
     let mut st = state();
     st.set_foreground(foreground);
-    st.set_level(cfg.log_level);
+    st.set_level(settings.level);
     st.open(dest)
 }
 

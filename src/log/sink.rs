@@ -3,14 +3,24 @@
 
 use super::file::{self, StdStream};
 use super::filter;
+use super::level::{Level, LogLevel};
 use super::line;
+use super::settings::LogSettings;
 use super::syslog_sink::{self, SyslogSink};
-use super::{Level, LogError};
-use crate::config::{Config, LogLevel};
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+/// Errors `log::configure` reports. The logger stays usable in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// Syslog was chosen (or is the fallback after a `LogFile` failure)
+    /// but its socket cannot be reached. Messages are dropped until it
+    /// can; a new connection is tried at most once a second.
+    #[error("cannot connect to the syslog socket {path}: {reason}")]
+    SyslogUnavailable { path: PathBuf, reason: String },
+}
 
 /// Messages kept before a destination is open. tinyproxy keeps them all;
 /// we bound them so a long suspension under load cannot eat memory.
@@ -34,11 +44,11 @@ pub enum Dest {
 impl Dest {
     /// tinyproxy's choice: `Syslog On` wins over `LogFile`; without
     /// either, stdout in the foreground.
-    pub fn from_config(cfg: &Config, foreground: bool) -> Dest {
+    pub fn from_settings(cfg: &LogSettings, foreground: bool) -> Dest {
         if cfg.syslog {
             return Dest::Syslog;
         }
-        match &cfg.log_file {
+        match &cfg.file {
             Some(path) => {
                 file::std_stream(path).map_or_else(|| Dest::File(path.clone()), Dest::Std)
             }

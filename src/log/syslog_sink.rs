@@ -6,7 +6,7 @@
 //! header is ours because the crate stamps UTC and zero-pads the day, while
 //! glibc writes local time and a space-padded day.
 
-use super::Level;
+use super::level::Level;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

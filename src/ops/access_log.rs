@@ -4,7 +4,7 @@
 //! queue is full the line is dropped and counted
 //! (`tinyproxy_access_log_dropped_lines_total`).
 
-use super::record::{Kind, Record};
+use super::entry::{Kind, Record};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};

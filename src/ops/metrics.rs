@@ -1,6 +1,6 @@
 //! The Prometheus metrics (`tinyproxy_` prefix), kept in one process-wide
 //! registry. The counters the stats page shows are not duplicated: a
-//! collector reads them from `pages::stats()` at each scrape, so the page
+//! collector reads them from `counters::stats()` at each scrape, so the page
 //! and `/metrics` always agree.
 
 use super::labels;
@@ -257,7 +257,7 @@ struct StatsCollector;
 
 impl Collector for StatsCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let s = crate::pages::stats().snapshot();
+        let s = crate::counters::stats().snapshot();
         let open = ConstGauge::new(s.opens as i64);
         open.encode(enc.encode_descriptor(
             "client_connections_open",

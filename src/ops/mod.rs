@@ -5,6 +5,7 @@
 
 pub mod access_log;
 pub mod admin;
+mod entry;
 pub mod hooks;
 pub mod labels;
 pub mod metrics;

@@ -3,68 +3,14 @@
 //! parameter), closed at each request boundary and at the connection's
 //! end, where it becomes metrics and an access log line.
 
+pub use super::entry::{Kind, Record};
 use super::{labels, metrics, shutdown};
 use std::cell::RefCell;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
-
-/// Plain HTTP forwarding or a CONNECT tunnel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Forward,
-    Tunnel,
-}
-
-/// One request (or tunnel) as the access log shows it.
-#[derive(Clone, Debug)]
-pub struct Record {
-    pub start: Instant,
-    pub client: IpAddr,
-    pub user: Option<String>,
-    pub method: Option<String>,
-    pub host: Option<String>,
-    pub port: u16,
-    pub resolved: Option<SocketAddr>,
-    /// `direct`, or `KIND:HOST:PORT` of the upstream proxy.
-    pub route: Option<String>,
-    pub status: Option<u16>,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    pub kind: Kind,
-    /// Why it ended: `keep-alive`, `close`, `shutdown`, `idle-timeout`.
-    pub close: &'static str,
-}
-
-impl Record {
-    fn new(client: IpAddr) -> Record {
-        Record {
-            start: Instant::now(),
-            client,
-            user: None,
-            method: None,
-            host: None,
-            port: 0,
-            resolved: None,
-            route: None,
-            status: None,
-            bytes_in: 0,
-            bytes_out: 0,
-            kind: Kind::Forward,
-            close: "close",
-        }
-    }
-
-    /// Whether anything happened worth a line: a request line was read or
-    /// an answer was sent (an ACL denial answers before any read).
-    fn happened(&self) -> bool {
-        self.method.is_some() || self.status.is_some()
-    }
-
-    pub fn duration(&self) -> Duration {
-        self.start.elapsed()
-    }
-}
+#[cfg(test)]
+use std::net::IpAddr;
+use std::net::SocketAddr;
+use std::time::Instant;
 
 struct ConnState {
     record: Record,
@@ -83,7 +29,7 @@ pub fn with<F: FnOnce(&mut Record)>(f: F) {
 /// Run one client connection's task with its record; at the end the last
 /// request is accounted and the connection's lifetime observed.
 pub async fn conn_scope<F: Future<Output = ()>>(peer: SocketAddr, fut: F) {
-    let client = crate::server::client::canonical(peer.ip());
+    let client = peer.ip().to_canonical();
     let state = RefCell::new(ConnState {
         record: Record::new(client),
     });

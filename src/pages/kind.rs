@@ -1,5 +1,6 @@
-//! Every error status tinyproxy itself generates (spec §6.14), with its
-//! reason phrase and the `{detail}` text.
+//! Every error status tinyproxy itself generates
+//! (`../shared/spec/tinyproxy-1.11.md` §6.14), with its reason phrase and the
+//! `{detail}` text.
 //!
 //! The strings are wire-visible (status line, built-in page, templates), so
 //! they keep tinyproxy's exact wording, typos included ("entity the client").

@@ -1,4 +1,5 @@
-//! The page template engine: `{name}` substitution (spec §6.14).
+//! The page template engine: `{name}` substitution
+//! (`../shared/spec/tinyproxy-1.11.md` §6.14).
 //!
 //! A placeholder is `{` + 1–32 lower-case ASCII letters + `}`. A defined
 //! variable is replaced by its value; anything else (unknown names,

@@ -6,12 +6,13 @@ use super::client::{Client, ErrorInfo};
 use super::outbound::{self, Outbound};
 use super::request::{Next, Request};
 use super::response::{read_response_head, ResponseError};
+use super::state::Generation;
 use crate::config::{Config, UpstreamProxy};
-use crate::http::forward::{
-    build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
-};
 use crate::http::framing::{copy_body, response_framing, Asked, Framing};
 use crate::http::request::RequestLine;
+use crate::http::rewrite::{
+    build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
+};
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
@@ -51,7 +52,8 @@ impl ClientSide {
 }
 
 /// Handle a CONNECT whose port is allowed.
-pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Target) -> Next {
+pub async fn connect(client: &mut Client, gen: &Generation, req: Request, target: Target) -> Next {
+    let cfg = &*gen.config;
     let route = outbound::route(cfg, &target);
     let out = match outbound::open(client, cfg, &target, route).await {
         Ok(o) => o,
@@ -67,7 +69,7 @@ pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Ta
         }
     };
     if let Some(proxy) = out.http_proxy {
-        return via_http_upstream(client, cfg, req, target, out.stream, out.fd, proxy).await;
+        return via_http_upstream(client, gen, req, target, out.stream, out.fd, proxy).await;
     }
     let Outbound { stream, fd, .. } = out;
     let reply = format!(
@@ -94,13 +96,14 @@ pub async fn connect(client: &mut Client, cfg: &Config, req: Request, target: Ta
 /// Via) instead of our own `200 Connection established`.
 async fn via_http_upstream(
     client: &mut Client,
-    cfg: &Config,
+    gen: &Generation,
     req: Request,
     target: Target,
     stream: TcpStream,
     fd: i32,
     proxy: &UpstreamProxy,
 ) -> Next {
+    let cfg = &*gen.config;
     let authority = Target {
         path: format!("{}:{}", target.host_for_url(), target.port),
         ..target.clone()
@@ -120,25 +123,20 @@ async fn via_http_upstream(
             keep_origin: false,
         },
         req.headers,
-        cfg,
+        &gen.headers,
     );
     let (rd, wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
     let mut wr = super::timed::TimedWrite::new(wr, cfg.timeout);
     if let Err(e) = wr.write_all(&head).await {
-        log_msg!(
-            Level::Info,
-            "process_client_headers failed: {}. host \"{}\" using file descriptor {}.",
-            crate::sys::strerror(&e),
-            target.host,
-            fd
-        );
+        crate::log::events::client_headers_failed(&crate::sys::strerror(&e), &target.host, fd);
         return Next::Close;
     }
-    let (status, headers) = match read_response_head(&mut rd, &mut client.wr, cfg, false).await {
-        Ok(x) => x,
-        Err(e) => return no_usable_answer(client, cfg, &req.line, &target, fd, e).await,
-    };
+    let (status, headers) =
+        match read_response_head(&mut rd, &mut client.wr, cfg.timeout, false).await {
+            Ok(x) => x,
+            Err(e) => return no_usable_answer(client, cfg, &req.line, &target, fd, e).await,
+        };
     let ok = (200..300).contains(&status.code);
     crate::ops::hooks::response(status.code); // ops hook
     if !ok {
@@ -158,7 +156,7 @@ async fn via_http_upstream(
     } else {
         ClientConnection::Close
     };
-    let reply = build_response_head(&status, headers, req.line.version, conn, &[], cfg);
+    let reply = build_response_head(&status, headers, req.line.version, conn, &[], &gen.headers);
     if client.wr.write_all(&reply).await.is_err() {
         return Next::Close;
     }
@@ -191,13 +189,9 @@ async fn no_usable_answer(
     e: ResponseError,
 ) -> Next {
     match e {
-        ResponseError::NoStatus(reason) => log_msg!(
-            Level::Info,
-            "process_server_headers failed: {}. host \"{}\" using file descriptor {}.",
-            reason,
-            target.host,
-            fd
-        ),
+        ResponseError::NoStatus(reason) => {
+            crate::log::events::server_headers_failed(&reason, &target.host, fd)
+        }
         ResponseError::Headers => {
             log_msg!(
                 Level::Warning,
@@ -237,12 +231,7 @@ fn log_refusal(proxy: &UpstreamProxy, target: &Target, status: &StatusLine) {
 
 /// tinyproxy's last line for a connection that reached the server.
 fn log_closed(client_fd: i32, server_fd: i32) {
-    log_msg!(
-        Level::Info,
-        "Closed connection between local client (fd:{}) and remote client (fd:{})",
-        client_fd,
-        server_fd
-    );
+    crate::log::events::closed_connection(client_fd, server_fd);
 }
 
 /// Relay the tunnel until both sides close or it idles for Timeout.

@@ -6,15 +6,16 @@ use super::client::{Client, ErrorInfo};
 use super::origin::{self, OriginConn};
 use super::outbound;
 use super::request::{Next, Request};
+use super::state::Generation;
 use crate::config::Config;
-use crate::http::forward::client_wants_keepalive;
-use crate::http::forward::{build_request, build_response_head, ClientConnection, OutgoingRequest};
 use crate::http::framing::{
     copy_body, request_framing, response_framing, split_buffered, Asked, Framing,
 };
 use crate::http::headers::Headers;
-use crate::http::request::RequestLine;
-use crate::http::reverse;
+use crate::http::request::{MethodKind, RequestLine};
+use crate::http::reverse::{self, ReverseRules};
+use crate::http::rewrite::client_wants_keepalive;
+use crate::http::rewrite::{build_request, build_response_head, ClientConnection, OutgoingRequest};
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
@@ -37,7 +38,8 @@ pub struct Forward {
 }
 
 /// Forward `req` (directly or via an upstream) and relay the response.
-pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forward) -> Next {
+pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: Forward) -> Next {
+    let cfg = &*gen.config;
     let Forward {
         target,
         host_header,
@@ -99,7 +101,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
             keep_origin: reusable,
         },
         req_headers,
-        cfg,
+        &gen.headers,
     );
     let http09 = line.version.is_http09();
     let mut result =
@@ -125,7 +127,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
     };
     crate::ops::hooks::response(status.code); // ops hook
     let asked = Asked {
-        head: line.method.eq_ignore_ascii_case("HEAD"),
+        head: line.method_kind() == MethodKind::Head,
         connect: false,
     };
     let rf = match response_framing(asked, status.code, status.http10, &headers) {
@@ -149,8 +151,15 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
     };
     let (mut early, mut rest) = (0usize, resp_framing);
     if !http09 {
-        let (headers, extra) = reverse_response(cfg, headers, reverse_rule.as_deref());
-        let head = build_response_head(&status, headers, line.version, client_conn, &extra, cfg);
+        let (headers, extra) = reverse_response(&gen.reverse, headers, reverse_rule.as_deref());
+        let head = build_response_head(
+            &status,
+            headers,
+            line.version,
+            client_conn,
+            &extra,
+            &gen.headers,
+        );
         // The body bytes already read go out with the head, in one write.
         (early, rest) = split_buffered(conn.rd.buffer().len(), resp_framing);
         let sent = write_both(&mut client.wr, &head, &conn.rd.buffer()[..early]).await;
@@ -163,12 +172,7 @@ pub async fn forward(client: &mut Client, cfg: &Config, req: Request, fwd: Forwa
         .await
         .map(|n| n + early as u64);
     crate::ops::hooks::forwarded(&copied); // ops hook
-    log_msg!(
-        Level::Info,
-        "Closed connection between local client (fd:{}) and remote client (fd:{})",
-        client.fd,
-        server_fd
-    );
+    crate::log::events::closed_connection(client.fd, server_fd);
     if copied.is_ok() && keep {
         if keep_origin {
             client.origin = Some(conn);
@@ -241,7 +245,7 @@ async fn open<'a>(
 /// ReverseBaseURL rewrites a backend `Location`; ReverseMagic adds the
 /// tracking cookie for the rule that mapped the request.
 fn reverse_response(
-    cfg: &Config,
+    rules: &ReverseRules,
     mut headers: Headers,
     rule: Option<&str>,
 ) -> (Headers, Vec<(String, Vec<u8>)>) {
@@ -249,11 +253,11 @@ fn reverse_response(
     let Some(rule) = rule else {
         return (headers, extra);
     };
-    if cfg.reverse_magic {
+    if rules.magic {
         extra.push(("Set-Cookie".to_string(), reverse::magic_set_cookie(rule)));
     }
     if let Some(old) = headers.get("Location").map(<[u8]>::to_vec) {
-        if let Some(new) = reverse::rewrite_location(cfg, &old) {
+        if let Some(new) = reverse::rewrite_location(rules, &old) {
             log_msg!(
                 Level::Info,
                 "Rewriting HTTP redirect: {} -> {}",

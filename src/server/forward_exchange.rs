@@ -7,10 +7,10 @@ use super::super::origin::OriginConn;
 use super::super::request::Next;
 use super::super::response::{read_response_head, ResponseError};
 use crate::config::Config;
-use crate::http::forward::StatusLine;
 use crate::http::framing::{copy_body, CopyError, Framing};
 use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
+use crate::http::rewrite::StatusLine;
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind};
@@ -36,12 +36,7 @@ pub(super) async fn send_and_exchange(
 }
 
 pub(super) fn closed(client: &Client, server_fd: i32) -> Next {
-    log_msg!(
-        Level::Info,
-        "Closed connection between local client (fd:{}) and remote client (fd:{})",
-        client.fd,
-        server_fd
-    );
+    crate::log::events::closed_connection(client.fd, server_fd);
     Next::Close
 }
 
@@ -82,13 +77,7 @@ impl Failure {
                 client.send_error(cfg, ErrorKind::SendFailed, info).await;
             }
             Failure::Response(ResponseError::NoStatus(reason)) => {
-                log_msg!(
-                    Level::Info,
-                    "process_server_headers failed: {}. host \"{}\" using file descriptor {}.",
-                    reason,
-                    host,
-                    server_fd
-                );
+                crate::log::events::server_headers_failed(&reason, host, server_fd);
                 // tinyproxy just closes here, without its "Closed" line.
                 return Next::Close;
             }
@@ -101,12 +90,7 @@ impl Failure {
                 client
                     .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
                     .await;
-                log_msg!(
-                    Level::Info,
-                    "process_server_headers failed: Success. host \"{}\" using file descriptor {}.",
-                    host,
-                    server_fd
-                );
+                crate::log::events::server_headers_failed(&"Success", host, server_fd);
                 return Next::Close;
             }
         }
@@ -126,7 +110,7 @@ async fn exchange<R, W>(
     http09: bool,
 ) -> Result<
     (
-        crate::http::forward::StatusLine,
+        crate::http::rewrite::StatusLine,
         crate::http::headers::Headers,
         bool,
     ),
@@ -137,7 +121,7 @@ where
     W: tokio::io::AsyncWrite + Unpin,
 {
     let body = copy_body(&mut client.rd, srv_wr, framing, cfg.timeout);
-    let resp = read_response_head(srv_rd, &mut client.wr, cfg, http09);
+    let resp = read_response_head(srv_rd, &mut client.wr, cfg.timeout, http09);
     tokio::pin!(body, resp);
     let mut body_result: Option<bool> = None;
     let mut head = None;

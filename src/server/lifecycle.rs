@@ -267,7 +267,7 @@ fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32
         return code;
     }
     // Created only now, so a new LogFile belongs to `User` (as tinyproxy).
-    if let Err(e) = crate::log::configure(&p.cfg, opts.foreground) {
+    if let Err(e) = crate::log::configure(&*p.cfg, opts.foreground) {
         eprintln!("{prog}: {e}");
     }
     let runtime = match build_runtime() {
@@ -277,10 +277,7 @@ fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32
             return EX_OSERR;
         }
     };
-    let shared = Arc::new(Shared::new(Generation {
-        config: Arc::clone(&p.cfg),
-        filter: p.filter,
-    }));
+    let shared = Arc::new(Shared::new(Generation::new(Arc::clone(&p.cfg), p.filter)));
     let code = runtime.block_on(serve(p.listeners, shared, opts, ready));
     // Whatever the drain left running is cut here.
     runtime.shutdown_timeout(RUNTIME_SHUTDOWN);

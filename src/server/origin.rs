@@ -9,10 +9,10 @@
 //! connection alone then reuses. Nothing is shared between clients.
 
 use super::timed::TimedWrite;
-use crate::http::forward::StatusLine;
 use crate::http::framing::Framing;
 use crate::http::headers::{has_token, Headers};
 use crate::http::request::Version;
+use crate::http::rewrite::StatusLine;
 use std::io::ErrorKind;
 use std::time::Duration;
 use tokio::io::BufReader;

@@ -40,16 +40,12 @@ pub async fn open<'a>(
     target: &Target,
     proxy: Option<&'a UpstreamProxy>,
 ) -> Result<Outbound<'a>, OutboundError> {
-    match proxy {
-        Some(p) => log_msg!(
+    if crate::log::enabled(Level::Info) {
+        log_msg!(
             Level::Info,
-            "Found upstream proxy {} {}:{} for {}",
-            p.kind.as_str(),
-            p.host,
-            p.port,
-            target.host
-        ),
-        None => log_msg!(Level::Info, "No upstream proxy for {}", target.host),
+            "{}",
+            upstream::route_log_line(proxy, &target.host)
+        );
     }
     crate::ops::hooks::route(proxy); // ops hook
     let local = Some(client.local.ip());
@@ -105,7 +101,7 @@ pub async fn open<'a>(
                 p.host,
                 fd
             );
-            socks_handshake(&mut stream, p, target, cfg).await?;
+            socks_handshake(&mut stream, p, target, cfg.timeout).await?;
             Ok(Outbound {
                 stream,
                 fd,
@@ -131,9 +127,9 @@ async fn socks_handshake(
     stream: &mut TcpStream,
     p: &UpstreamProxy,
     target: &Target,
-    cfg: &Config,
+    timeout: std::time::Duration,
 ) -> Result<(), OutboundError> {
-    let result = upstream::socks_handshake(p, stream, &target.host, target.port, cfg.timeout).await;
+    let result = upstream::socks_handshake(p, stream, &target.host, target.port, timeout).await;
     result.map_err(|e| {
         crate::ops::hooks::upstream_failed(crate::ops::labels::FAIL_SOCKS); // ops hook
         let reason = e.to_string();

@@ -66,14 +66,11 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
     // Opens the new destination (a rotated LogFile is created anew), sets
     // the level (back to the default when LogLevel was removed) and
     // replays the stored parse messages.
-    if let Err(e) = crate::log::configure(&cfg, foreground) {
+    if let Err(e) = crate::log::configure(&*cfg, foreground) {
         log_msg!(Level::Error, "{}", e);
     }
     log_changes(&old.config, &cfg);
-    shared.replace(Generation {
-        config: cfg,
-        filter,
-    });
+    shared.replace(Generation::new(cfg, filter));
     log_msg!(Level::Notice, "Reloading config file finished");
     true
 }
@@ -104,55 +101,13 @@ fn unreadable_hint(path: &Path) {
 
 /// Say which settings a reload changed (beyond tinyproxy), by directive.
 fn log_changes(old: &Config, new: &Config) {
-    let checks: [(&str, bool); 28] = [
-        ("Port", old.port != new.port),
-        ("Listen", old.listen != new.listen),
-        ("Bind", old.bind != new.bind),
-        ("BindSame", old.bind_same != new.bind_same),
-        ("Timeout", old.timeout != new.timeout),
-        ("ErrorFile", old.error_files != new.error_files),
-        (
-            "DefaultErrorFile",
-            old.default_error_file != new.default_error_file,
-        ),
-        ("StatHost", old.stat_host != new.stat_host),
-        ("StatFile", old.stat_file != new.stat_file),
-        ("LogFile", old.log_file != new.log_file),
-        ("Syslog", old.syslog != new.syslog),
-        ("LogLevel", old.log_level != new.log_level),
-        ("XTinyproxy", old.xtinyproxy != new.xtinyproxy),
-        ("Upstream", old.upstreams != new.upstreams),
-        ("MaxClients", old.max_clients != new.max_clients),
-        ("Allow/Deny", old.acl != new.acl),
-        ("BasicAuth", old.basic_auth != new.basic_auth),
-        (
-            "BasicAuthRealm",
-            old.basic_auth_realm != new.basic_auth_realm,
-        ),
-        ("AddHeader", old.add_headers != new.add_headers),
-        ("ViaProxyName", old.via_proxy_name != new.via_proxy_name),
-        (
-            "DisableViaHeader",
-            old.disable_via_header != new.disable_via_header,
-        ),
-        ("Filter", old.filter != new.filter),
-        ("Anonymous", old.anonymous != new.anonymous),
-        ("ConnectPort", old.connect_ports != new.connect_ports),
-        ("ReversePath", old.reverse_paths != new.reverse_paths),
-        ("ReverseOnly", old.reverse_only != new.reverse_only),
-        ("ReverseMagic", old.reverse_magic != new.reverse_magic),
-        (
-            "ReverseBaseURL",
-            old.reverse_base_url != new.reverse_base_url,
-        ),
-    ];
-    if old.user != new.user || old.group != new.group || old.pid_file != new.pid_file {
+    if old.restart_needed(new) {
         log_msg!(
             Level::Warning,
             "User, Group and PidFile changes need a restart; they were not applied."
         );
     }
-    let changed: Vec<&str> = checks.iter().filter(|c| c.1).map(|c| c.0).collect();
+    let changed = old.changed_directives(new);
     if changed.is_empty() {
         log_msg!(Level::Info, "Reload changed no setting.");
     } else {

@@ -9,7 +9,7 @@ use crate::auth::{self, AuthOutcome};
 use crate::config::Config;
 use crate::http::headers::Headers;
 use crate::http::request::{parse_request_line, read_header_lines, read_request_line, RequestLine};
-use crate::http::reverse::{self, Mapping};
+use crate::http::reverse::{self, Mapping, ReverseRules};
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind, PageContext};
@@ -203,7 +203,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
         send_stats(client, cfg, &req.line).await;
         return Next::Close;
     }
-    let reverse_rule = match reverse_map(client, cfg, &mut req).await {
+    let reverse_rule = match reverse_map(client, cfg, &gen.reverse, &mut req).await {
         Ok(rule) => rule,
         Err(next) => return next,
     };
@@ -253,7 +253,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
                 let kind = ErrorKind::ConnectPortDenied;
                 return refuse(client, cfg, kind, &req.line, Some(&url)).await;
             }
-            super::connect::connect(client, cfg, req, target).await
+            super::connect::connect(client, gen, req, target).await
         }
         Dest::Http {
             target,
@@ -265,7 +265,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
                 host_header,
                 reverse_rule,
             };
-            super::forward::forward(client, cfg, req, fwd).await
+            super::forward::forward(client, gen, req, fwd).await
         }
     }
 }
@@ -275,10 +275,11 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
 async fn reverse_map(
     client: &mut Client,
     cfg: &Config,
+    rules: &ReverseRules,
     req: &mut Request,
 ) -> Result<Option<String>, Next> {
     let cookies: Vec<&[u8]> = req.headers.get_all("Cookie").collect();
-    match reverse::map(cfg, &req.line.target, &cookies) {
+    match reverse::map(rules, &req.line.target, &cookies) {
         Mapping::None => Ok(None),
         Mapping::Rewritten {
             url,

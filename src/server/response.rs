@@ -2,12 +2,12 @@
 //! before it skipped, as tinyproxy), headers, and interim 1xx answers
 //! passed to the client as they arrive.
 
-use crate::config::Config;
-use crate::http::forward::{parse_status_line, StatusLine};
 use crate::http::headers::{Headers, Sender};
 use crate::http::request::{read_header_lines, read_line, MAX_LINE};
+use crate::http::rewrite::{parse_status_line, StatusLine};
 use crate::log::Level;
 use crate::log_msg;
+use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt};
 
 /// Why no usable response head was read.
@@ -24,11 +24,12 @@ pub enum ResponseError {
 const MAX_INTERIM: usize = 16;
 
 /// Read the final response head; interim 1xx heads (except 101) are
-/// written to `client` unless it speaks HTTP/0.9.
+/// written to `client` unless it speaks HTTP/0.9. `timeout` (the
+/// configured `Timeout`) bounds the status line and the headers each.
 pub async fn read_response_head<R, W>(
     srv: &mut R,
     client: &mut W,
-    cfg: &Config,
+    timeout: Duration,
     http09: bool,
 ) -> Result<(StatusLine, Headers), ResponseError>
 where
@@ -36,7 +37,7 @@ where
     W: AsyncWrite + Unpin,
 {
     for _ in 0..=MAX_INTERIM {
-        let (status, headers) = read_one(srv, cfg).await?;
+        let (status, headers) = read_one(srv, timeout).await?;
         if !(100..200).contains(&status.code) || status.code == 101 {
             return Ok((status, headers));
         }
@@ -56,9 +57,9 @@ where
 
 async fn read_one<R: AsyncBufRead + Unpin>(
     srv: &mut R,
-    cfg: &Config,
+    timeout: Duration,
 ) -> Result<(StatusLine, Headers), ResponseError> {
-    let status = tokio::time::timeout(cfg.timeout, async {
+    let status = tokio::time::timeout(timeout, async {
         loop {
             match read_line(srv, MAX_LINE).await {
                 Ok(Some(l)) if l.is_empty() => continue,
@@ -75,7 +76,7 @@ async fn read_one<R: AsyncBufRead + Unpin>(
     .map_err(ResponseError::NoStatus)?;
     let status = parse_status_line(&status)
         .ok_or_else(|| ResponseError::NoStatus("not an HTTP status line".into()))?;
-    let lines = match tokio::time::timeout(cfg.timeout, read_header_lines(srv)).await {
+    let lines = match tokio::time::timeout(timeout, read_header_lines(srv)).await {
         Ok(Ok(l)) => l,
         _ => return Err(ResponseError::Headers),
     };

@@ -8,12 +8,30 @@
 
 use crate::config::Config;
 use crate::filter::Filter;
+use crate::http::reverse::ReverseRules;
+use crate::http::rewrite::HeaderRules;
 use std::sync::{Arc, RwLock};
 
 /// One loaded configuration and everything derived from it.
 pub struct Generation {
     pub config: Arc<Config>,
     pub filter: Option<Arc<Filter>>,
+    /// The header rules the http layer applies, built once from `config`.
+    pub headers: HeaderRules,
+    /// The reverse-proxy rules, built once from `config`.
+    pub reverse: ReverseRules,
+}
+
+impl Generation {
+    /// A generation of `config`, with the settings derived from it.
+    pub fn new(config: Arc<Config>, filter: Option<Arc<Filter>>) -> Generation {
+        Generation {
+            headers: HeaderRules::from(&*config),
+            reverse: ReverseRules::from(&*config),
+            config,
+            filter,
+        }
+    }
 }
 
 /// The swap point for reloads.

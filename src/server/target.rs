@@ -5,7 +5,7 @@
 use super::client::Client;
 use crate::config::Config;
 use crate::http::headers::Headers;
-use crate::http::request::RequestLine;
+use crate::http::request::{MethodKind, RequestLine};
 use crate::http::url::{parse_absolute_http, parse_authority, Target};
 use crate::http::HttpError;
 use crate::log::Level;
@@ -77,7 +77,7 @@ pub fn classify(
         Ok(None) => {}
         Err(e) => return Err(url_error(e, &line.target)),
     }
-    if line.method == "CONNECT" {
+    if line.method_kind() == MethodKind::Connect {
         let (host, port) =
             parse_authority(&line.target, 443).map_err(|e| url_error(e, &line.target))?;
         let target = Target {

@@ -2,21 +2,21 @@
 //!
 //! An idle tunnel holds no user-space buffer: the task waits for either
 //! socket to become readable and only then borrows a buffer (or, on
-//! Linux, a pipe for `splice`), which it gives back before it waits again. That keeps thousands of idle tunnels
-//! at a few hundred bytes each (the task and two socket registrations),
-//! where a `copy_bidirectional` would pin two 8 KiB buffers per tunnel.
+//! Linux, a pipe for `splice`), which it gives back before it waits again.
+//! That keeps thousands of idle tunnels at a few hundred bytes each (the
+//! task and two socket registrations), where a `copy_bidirectional` would
+//! pin two 8 KiB buffers per tunnel.
 
-// The only unsafe code in the crate: splice(2) and fcntl(F_SETPIPE_SZ)
-// have no safe wrapper in std or nix's enabled features, and each call
-// carries a SAFETY comment on descriptors it owns or borrows.
-#[allow(unsafe_code)]
+// splice(2) and fcntl(F_SETPIPE_SZ) through nix's safe wrappers.
 mod splice;
+
+mod clock;
+
+pub use clock::{writable_by, Clock};
 
 use std::cell::RefCell;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use std::time::Instant;
 use tokio::net::TcpStream;
 
 /// Size of the buffer borrowed per wake-up.
@@ -53,53 +53,6 @@ pub enum TunnelEnd {
 pub struct Moved {
     pub client_to_server: u64,
     pub server_to_client: u64,
-}
-
-/// When bytes last moved either way, for the idle watchdog.
-pub struct Clock {
-    start: Instant,
-    /// Milliseconds after `start`.
-    last: AtomicU64,
-    /// The longest a write may wait for its receiver (`Timeout`).
-    idle: Duration,
-}
-
-impl Clock {
-    fn new(idle: Duration) -> Clock {
-        Clock {
-            start: Instant::now(),
-            last: AtomicU64::new(0),
-            idle,
-        }
-    }
-
-    /// Note that bytes moved now.
-    pub fn touch(&self) {
-        let ms = self.start.elapsed().as_millis() as u64;
-        self.last.store(ms, Ordering::Relaxed);
-    }
-
-    fn last_seen(&self) -> Instant {
-        self.start + Duration::from_millis(self.last.load(Ordering::Relaxed))
-    }
-
-    /// A deadline for a write that has just started to wait.
-    pub fn write_deadline(&self) -> tokio::time::Instant {
-        tokio::time::Instant::now() + self.idle
-    }
-}
-
-/// Wait until `dst` can take bytes, failing with `TimedOut` at `deadline`:
-/// a receiver that stops reading ends the tunnel at `Timeout` even while
-/// the other direction is busy (tinyproxy's SO_SNDTIMEO).
-pub async fn writable_by(dst: &TcpStream, deadline: tokio::time::Instant) -> io::Result<()> {
-    match tokio::time::timeout_at(deadline, dst.writable()).await {
-        Ok(r) => r,
-        Err(_) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "tunnel peer stopped reading for Timeout",
-        )),
-    }
 }
 
 /// Relay bytes between `a` (client) and `b` (server) until both sides have

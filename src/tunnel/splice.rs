@@ -6,10 +6,10 @@
 //! in flight and given back empty, so an idle tunnel holds no pipe (and
 //! no file descriptors beyond its two sockets).
 
-use nix::fcntl::OFlag;
+use nix::fcntl::{FcntlArg, OFlag, SpliceFFlags};
 use std::cell::RefCell;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
@@ -34,8 +34,11 @@ impl Pipe {
         let (r, w) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
         let pipe = Pipe { r, w };
         // A bigger pipe where allowed (pipe-max-size); the default 64 KiB
-        // otherwise. SAFETY: fcntl on a descriptor we own.
-        unsafe { libc::fcntl(pipe.w.as_raw_fd(), libc::F_SETPIPE_SZ, CHUNK as libc::c_int) };
+        // otherwise, so a refusal is no error.
+        let _ = nix::fcntl::fcntl(
+            pipe.w.as_raw_fd(),
+            FcntlArg::F_SETPIPE_SZ(CHUNK as libc::c_int),
+        );
         Ok(pipe)
     }
 
@@ -58,25 +61,11 @@ impl Pipe {
     }
 }
 
-fn splice(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
-    let flags = libc::SPLICE_F_MOVE | libc::SPLICE_F_NONBLOCK;
-    // SAFETY: plain descriptors and null offsets (sockets and pipes have
-    // no file position); the kernel validates the descriptors.
-    let n = unsafe {
-        libc::splice(
-            from,
-            std::ptr::null_mut(),
-            to,
-            std::ptr::null_mut(),
-            len,
-            flags,
-        )
-    };
-    if n < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
-    }
+/// One non-blocking `splice(2)` of up to `len` bytes; no offsets (sockets
+/// and pipes have no file position).
+fn splice(from: impl AsFd, to: impl AsFd, len: usize) -> io::Result<usize> {
+    let flags = SpliceFFlags::SPLICE_F_MOVE | SpliceFFlags::SPLICE_F_NONBLOCK;
+    Ok(nix::fcntl::splice(from, None, to, None, len, flags)?)
 }
 
 /// Move what `src` has ready into `dst`, at most `burst` pipe-fulls.
@@ -87,13 +76,11 @@ pub async fn pump(
     dst: &TcpStream,
     count: &mut u64,
     burst: usize,
-    clock: &super::Clock,
+    clock: &super::clock::Clock,
 ) -> io::Result<bool> {
     let pipe = Pipe::take()?;
     for _ in 0..burst {
-        let n = match src.try_io(Interest::READABLE, || {
-            splice(src.as_raw_fd(), pipe.w.as_raw_fd(), CHUNK)
-        }) {
+        let n = match src.try_io(Interest::READABLE, || splice(src, &pipe.w, CHUNK)) {
             Ok(0) => {
                 pipe.give_back();
                 return Ok(false);
@@ -105,10 +92,8 @@ pub async fn pump(
         let mut left = n;
         let mut deadline = clock.write_deadline();
         while left > 0 {
-            super::writable_by(dst, deadline).await?;
-            match dst.try_io(Interest::WRITABLE, || {
-                splice(pipe.r.as_raw_fd(), dst.as_raw_fd(), left)
-            }) {
+            super::clock::writable_by(dst, deadline).await?;
+            match dst.try_io(Interest::WRITABLE, || splice(&pipe.r, dst, left)) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(m) => {
                     left -= m;

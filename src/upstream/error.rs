@@ -1,7 +1,8 @@
 //! The one error type of the upstream layer.
 //!
 //! Every SOCKS failure ends the client connection without a response in
-//! tinyproxy (spec §6.6); the variants exist so that our log can say *why*.
+//! tinyproxy (`../shared/spec/tinyproxy-1.11.md` §6.6); the variants exist so
+//! that our log can say *why*.
 
 use std::fmt;
 use std::io;

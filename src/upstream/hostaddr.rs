@@ -79,15 +79,6 @@ fn parse_part(piece: &str) -> Option<u32> {
     u32::from_str_radix(significant, radix).ok()
 }
 
-/// An address as the 128-bit value tinyproxy compares: IPv4 becomes the
-/// IPv4-mapped `::ffff:a.b.c.d`.
-pub(crate) fn as_mapped_u128(addr: IpAddr) -> u128 {
-    match addr {
-        IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
-        IpAddr::V6(v6) => u128::from(v6),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

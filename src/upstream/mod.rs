@@ -12,7 +12,7 @@ mod socks5;
 
 pub use error::{Socks4Reply, Socks5Reply, UpstreamError};
 pub use hostaddr::{parse_inet_aton, parse_ip_literal, strip_brackets};
-pub use route::{describe_route, route, HostPort};
+pub use route::{describe_route, route, route_log_line, HostPort};
 pub use socks4::socks4a_connect;
 pub use socks5::socks5_connect;
 

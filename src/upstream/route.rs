@@ -1,4 +1,5 @@
-//! Choosing the upstream proxy for a request host (spec §2.1).
+//! Choosing the upstream proxy for a request host
+//! (`../shared/spec/tinyproxy-1.11.md` §2.1).
 //!
 //! tinyproxy prepends every site rule to its list and appends the single
 //! default rule, then takes the first match. In file order that means:
@@ -6,9 +7,9 @@
 //! when no site rule matches, and a matching `none` rule means "direct".
 //! No DNS is ever done here: numeric rules only see IP-literal hosts.
 
-use super::hostaddr::{as_mapped_u128, parse_ip_literal, strip_brackets};
+use super::hostaddr::{parse_ip_literal, strip_brackets};
 use crate::config::{SiteSpec, UpstreamProxy, UpstreamRule};
-use ipnet::IpNet;
+use crate::netmatch::{in_domain, net_contains};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -16,7 +17,7 @@ use std::net::IpAddr;
 /// port; IPv6 with or without brackets), or `None` for a direct
 /// connection.
 pub fn route<'a>(rules: &'a [UpstreamRule], host: &str) -> Option<&'a UpstreamProxy> {
-    let target = Target::parse(host);
+    let target = RequestHost::parse(host);
     let by_site = rules.iter().rev().find(|rule| match &rule.site {
         Some(site) => site_matches(site, &target),
         None => false,
@@ -25,19 +26,39 @@ pub fn route<'a>(rules: &'a [UpstreamRule], host: &str) -> Option<&'a UpstreamPr
     chosen.and_then(|rule| rule.proxy.as_ref())
 }
 
-/// tinyproxy's log text for a routing decision:
+/// The text of a routing decision, for reading:
 /// `Found upstream proxy http 127.0.0.1:29301 for www.viahttp.test` or
 /// `No upstream proxy for HOST`. The target host is printed without
 /// brackets (as tinyproxy, which strips them while parsing the URL); an
-/// IPv6 proxy address is printed as `[addr]:port`. Credentials never
-/// appear.
+/// IPv6 proxy address is printed as `[addr]:port` ([`HostPort`]).
+/// Credentials never appear.
 pub fn describe_route(proxy: Option<&UpstreamProxy>, host: &str) -> String {
+    route_text(proxy, host, |h, port| HostPort(h, port).to_string())
+}
+
+/// The line the proxy logs for a routing decision: tinyproxy's exact
+/// text, the same as [`describe_route`] except that the proxy address is
+/// joined to its port with a bare `:` (tinyproxy's `%s:%d`, also for
+/// IPv6: `::1:1080`), which log readers of tinyproxy match.
+pub fn route_log_line(proxy: Option<&UpstreamProxy>, host: &str) -> String {
+    route_text(proxy, host, |h, port| {
+        format!("{}:{port}", strip_brackets(h))
+    })
+}
+
+/// The one place the routing text is built; `host_port` writes the
+/// proxy's address.
+fn route_text(
+    proxy: Option<&UpstreamProxy>,
+    host: &str,
+    host_port: impl Fn(&str, u16) -> String,
+) -> String {
     let host = strip_brackets(host);
     match proxy {
         Some(p) => format!(
             "Found upstream proxy {} {} for {}",
             p.kind.as_str(),
-            HostPort(&p.host, p.port),
+            host_port(&p.host, p.port),
             host
         ),
         None => format!("No upstream proxy for {host}"),
@@ -62,7 +83,7 @@ impl fmt::Display for HostPort<'_> {
 }
 
 /// A request host, classified once per request.
-enum Target<'h> {
+enum RequestHost<'h> {
     /// Empty host: tinyproxy's hostspec matches nothing against it.
     Empty,
     Ip(IpAddr),
@@ -72,16 +93,16 @@ enum Target<'h> {
     Name(&'h str),
 }
 
-impl<'h> Target<'h> {
-    fn parse(host: &'h str) -> Target<'h> {
+impl<'h> RequestHost<'h> {
+    fn parse(host: &'h str) -> RequestHost<'h> {
         if let Some(ip) = parse_ip_literal(host) {
-            return Target::Ip(ip);
+            return RequestHost::Ip(ip);
         }
         let name = host.strip_suffix('.').unwrap_or(host);
         if name.is_empty() {
-            Target::Empty
+            RequestHost::Empty
         } else {
-            Target::Name(name)
+            RequestHost::Name(name)
         }
     }
 }
@@ -89,40 +110,49 @@ impl<'h> Target<'h> {
 /// Does one site spec cover the target? `NoDot` is the documented
 /// meaning of `"."` (a name without a domain); text with a `:` (a scoped
 /// IPv6 address such as `fe80::1%eth0`) is not a name, so not covered.
-fn site_matches(site: &SiteSpec, target: &Target<'_>) -> bool {
+fn site_matches(site: &SiteSpec, target: &RequestHost<'_>) -> bool {
     match (site, target) {
-        (SiteSpec::Exact(want), Target::Name(name)) => {
+        (SiteSpec::Exact(want), RequestHost::Name(name)) => {
             let want = want.strip_suffix('.').unwrap_or(want);
             name.eq_ignore_ascii_case(want)
         }
-        (SiteSpec::Domain(domain), Target::Name(name)) => in_domain(name, domain),
-        (SiteSpec::NoDot, Target::Name(name)) => !name.contains(['.', ':']),
-        (SiteSpec::Net(net), Target::Ip(ip)) => net_contains(net, *ip),
+        (SiteSpec::Domain(domain), RequestHost::Name(name)) => in_domain(name, domain),
+        (SiteSpec::NoDot, RequestHost::Name(name)) => !name.contains(['.', ':']),
+        (SiteSpec::Net(net), RequestHost::Ip(ip)) => net_contains(net, *ip),
         _ => false,
     }
 }
 
-/// `name` ends with `.domain` (ASCII case-insensitive): `a.example.com`
-/// is inside `example.com`; `example.com` and `badexample.com` are not.
-fn in_domain(name: &str, domain: &str) -> bool {
-    let domain = domain.strip_prefix('.').unwrap_or(domain);
-    let domain = domain.strip_suffix('.').unwrap_or(domain);
-    let (name, domain) = (name.as_bytes(), domain.as_bytes());
-    if name.len() <= domain.len() {
-        return false;
-    }
-    let split = name.len() - domain.len();
-    name[split - 1] == b'.' && name[split..].eq_ignore_ascii_case(domain)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::UpstreamKind;
 
-/// tinyproxy compares addresses as 128-bit IPv6: an IPv4 rule `a.b.c.d/n`
-/// is `::ffff:a.b.c.d/(n+96)` and an IPv4 host is `::ffff:a.b.c.d`, so an
-/// IPv4 rule also matches IPv4-mapped IPv6 hosts and vice versa.
-fn net_contains(net: &IpNet, ip: IpAddr) -> bool {
-    let (network, prefix) = match net {
-        IpNet::V4(v4) => (IpAddr::V4(v4.network()), u32::from(v4.prefix_len()) + 96),
-        IpNet::V6(v6) => (IpAddr::V6(v6.network()), u32::from(v6.prefix_len())),
-    };
-    let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
-    as_mapped_u128(ip) & mask == as_mapped_u128(network) & mask
+    fn proxy(host: &str) -> UpstreamProxy {
+        UpstreamProxy {
+            kind: UpstreamKind::Socks5,
+            host: host.into(),
+            port: 1080,
+            credentials: None,
+        }
+    }
+
+    /// The logged line is describe_route's text but for tinyproxy's bare
+    /// `host:port` (which only differs for an IPv6 proxy).
+    #[test]
+    fn log_line_is_tinyproxys_form_of_the_description() {
+        let v4 = proxy("127.0.0.1");
+        assert_eq!(
+            route_log_line(Some(&v4), "[::1]"),
+            describe_route(Some(&v4), "[::1]")
+        );
+        assert_eq!(
+            route_log_line(None, "a.test"),
+            describe_route(None, "a.test")
+        );
+        assert_eq!(
+            route_log_line(Some(&proxy("::1")), "a.test"),
+            "Found upstream proxy socks5 ::1:1080 for a.test"
+        );
+    }
 }

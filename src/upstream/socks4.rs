@@ -1,7 +1,8 @@
 //! SOCKS4a CONNECT, as tinyproxy 1.11 sends it for `Upstream socks4`
-//! (spec §6.6): `04 01 port_be16 00 00 00 01 00 host 00` — the 0.0.0.1
-//! address asks the proxy to resolve `host`; the user id is empty.
-//! Credentials in the rule are ignored, as in tinyproxy.
+//! (`../shared/spec/tinyproxy-1.11.md` §6.6):
+//! `04 01 port_be16 00 00 00 01 00 host 00` — the 0.0.0.1 address asks the
+//! proxy to resolve `host`; the user id is empty. Credentials in the rule are
+//! ignored, as in tinyproxy.
 //!
 //! No timeout of its own: the caller bounds it (`socks_handshake` does).
 

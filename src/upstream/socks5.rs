@@ -1,5 +1,6 @@
-//! SOCKS5 CONNECT (RFC 1928) with optional user/password auth (RFC 1929),
-//! byte for byte as tinyproxy sends it (spec §6.6, transcripts §11.9).
+//! SOCKS5 CONNECT (RFC 1928) with optional user/password auth (RFC 1929), byte
+//! for byte as tinyproxy sends it (`../shared/spec/tinyproxy-1.11.md` §6.6,
+//! transcripts §11.9).
 //!
 //! The whole reply is read, bound address included, and nothing more, so
 //! the stream is positioned at the first tunnelled byte afterwards. The

@@ -1,8 +1,9 @@
-//! Message body framing (RFC 9112 §6) and streaming copies that never
-//! buffer a whole body. The decisions (which framing, what is refused,
-//! whether the connection may stay) are all in [`rules`]; request framing
-//! is strict: anything that could be read two ways is a 400, never
-//! forwarded (spec §8, CVE-2026-54387/54388, CVE-2026-31842, #616/#617).
+//! Message body framing (RFC 9112 §6) and streaming copies that never buffer a
+//! whole body. The decisions (which framing, what is refused, whether the
+//! connection may stay) are all in [`rules`]; request framing is strict:
+//! anything that could be read two ways is a 400, never forwarded
+//! (`../shared/spec/tinyproxy-1.11.md` §8, CVE-2026-54387/54388,
+//! CVE-2026-31842, #616/#617).
 
 mod chunked;
 pub mod rules;

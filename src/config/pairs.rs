@@ -1,6 +1,7 @@
-//! `BasicAuth`, `ErrorFile`, `AddHeader` and `ReversePath`.
+//! The directives that take a pair of arguments: `BasicAuth`,
+//! `ErrorFile`, `AddHeader` and `ReversePath`.
 
-use super::state::{path_of, Ctx, HResult, State};
+use super::parse_state::{path_of, Ctx, HResult, State};
 use super::types::ReversePath;
 use super::values::{blanks1, integer, is_blank, line_end, pair, quoted, word, In, PRes};
 use nom::combinator::opt;

@@ -1,10 +1,10 @@
 //! The parser's working state: the config being built, the diagnostics
 //! said so far, and what a directive handler returns on failure.
 
+use super::diagnostic::Diagnostic;
 use super::lexer::Line;
 use super::types::Config;
 use super::values::{IntLit, PErr};
-use super::Diagnostic;
 use crate::log::Level;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

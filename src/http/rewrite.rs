@@ -1,12 +1,11 @@
-//! What goes to the origin and back: tinyproxy's header rules for requests
-//! (spec §6.4) and responses (spec §6.5), and the `Via` header.
+//! Header rewriting and head serialisation: what goes to the origin and back
+//! under tinyproxy's header rules for requests and responses, and the `Via`
+//! header (`../shared/spec/tinyproxy-1.11.md` §6.4, §6.5).
 
 use super::headers::{write_header, Headers};
 use super::request::Version;
 pub use super::status::{parse_status_line, StatusLine};
 use super::url::Target;
-use crate::config::Config;
-use std::sync::OnceLock;
 
 /// Hop-by-hop names always removed from requests besides `Connection`,
 /// `Proxy-Connection` and what they list.
@@ -14,18 +13,31 @@ const REQUEST_HOP: &[&str] = &["Keep-Alive", "TE", "Trailers", "Upgrade"];
 /// The same for responses.
 const RESPONSE_HOP: &[&str] = &["Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization"];
 
-/// The host token of our `Via` entries: ViaProxyName, else the host name.
-pub fn via_name(cfg: &Config) -> &str {
-    static HOSTNAME: OnceLock<String> = OnceLock::new();
-    match &cfg.via_proxy_name {
-        Some(n) => n,
-        None => HOSTNAME.get_or_init(crate::sys::hostname),
-    }
+/// tinyproxy's header rules of one configuration generation: what the
+/// request and response rewriting needs to know, and nothing else of the
+/// configuration (built from it in `config::settings`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderRules {
+    /// `BasicAuth` is configured: the client's `Proxy-Authorization` was
+    /// for us and is never passed on.
+    pub strip_proxy_authorization: bool,
+    /// `Anonymous`: the only client headers passed on (besides framing);
+    /// empty passes all.
+    pub anonymous: Vec<String>,
+    /// `DisableViaHeader`: pass `Via` on unchanged, add no entry.
+    pub disable_via: bool,
+    /// The host token of our `Via` entries: `ViaProxyName`, else the
+    /// host name.
+    pub via_name: String,
+    /// `AddHeader` lines, in file order.
+    pub add_headers: Vec<(String, String)>,
+    /// `XTinyproxy`: send the client's address as `X-Tinyproxy`.
+    pub xtinyproxy: bool,
 }
 
-/// Our `Via` value, extending any the message carried: `1.1 name
-/// (tinyproxy)`, where the version is the client's (spec §6.4).
-fn via_value(previous: &[Vec<u8>], version: Version, cfg: &Config) -> Vec<u8> {
+/// Our `Via` value, extending any the message carried: `1.1 name (tinyproxy)`,
+/// where the version is the client's (`../shared/spec/tinyproxy-1.11.md` §6.4).
+fn via_value(previous: &[Vec<u8>], version: Version, rules: &HeaderRules) -> Vec<u8> {
     let mut v = Vec::new();
     for p in previous {
         v.extend_from_slice(p);
@@ -37,9 +49,22 @@ fn via_value(previous: &[Vec<u8>], version: Version, cfg: &Config) -> Vec<u8> {
     v.push(b'.');
     push_decimal(&mut v, version.minor);
     v.push(b' ');
-    v.extend_from_slice(via_name(cfg).as_bytes());
+    v.extend_from_slice(rules.via_name.as_bytes());
     v.extend_from_slice(b" (tinyproxy)");
     v
+}
+
+/// The `Via` header(s) of a forwarded head: the message's own entries
+/// unchanged under `DisableViaHeader`, else one header extending them
+/// with ours.
+fn write_via(out: &mut Vec<u8>, incoming: &[Vec<u8>], version: Version, rules: &HeaderRules) {
+    if rules.disable_via {
+        for v in incoming {
+            write_header(out, "Via", v);
+        }
+    } else {
+        write_header(out, "Via", &via_value(incoming, version, rules));
+    }
 }
 
 /// Append `n` in decimal.
@@ -77,22 +102,22 @@ pub struct OutgoingRequest<'a> {
 /// Apply tinyproxy's request header rules to `h` and serialise the head:
 /// request line, Host, Connection: close, [Proxy-Authorization], Via,
 /// the client's remaining headers in order, AddHeader, X-Tinyproxy.
-pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, cfg: &Config) -> Vec<u8> {
+pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, rules: &HeaderRules) -> Vec<u8> {
     h.remove("Host");
     h.remove_hop_by_hop(REQUEST_HOP);
     // Our own BasicAuth consumed it; with upstream credentials, ours go
     // instead (tinyproxy would send both).
-    if !cfg.basic_auth.is_empty() || req.upstream_auth.is_some() {
+    if rules.strip_proxy_authorization || req.upstream_auth.is_some() {
         h.remove("Proxy-Authorization");
     }
     let incoming_via = h.remove("Via");
-    if !cfg.anonymous.is_empty() {
+    if !rules.anonymous.is_empty() {
         // Framing headers always pass: dropping them would change how the
         // origin reads the body we send (tinyproxy drops Transfer-Encoding).
         const ALWAYS: [&str; 3] = ["Content-Length", "Content-Type", "Transfer-Encoding"];
         h.retain_names(|name| {
             ALWAYS.iter().any(|a| a.eq_ignore_ascii_case(name))
-                || cfg.anonymous.iter().any(|a| a.eq_ignore_ascii_case(name))
+                || rules.anonymous.iter().any(|a| a.eq_ignore_ascii_case(name))
         });
     }
     let minor = if req.version.major == 1 {
@@ -116,18 +141,12 @@ pub fn build_request(req: &OutgoingRequest<'_>, mut h: Headers, cfg: &Config) ->
     if let Some(auth) = &req.upstream_auth {
         write_header(&mut out, "Proxy-Authorization", auth.as_bytes());
     }
-    if cfg.disable_via_header {
-        for v in &incoming_via {
-            write_header(&mut out, "Via", v);
-        }
-    } else {
-        write_header(&mut out, "Via", &via_value(&incoming_via, req.version, cfg));
-    }
+    write_via(&mut out, &incoming_via, req.version, rules);
     h.write_to(&mut out);
-    for (name, value) in &cfg.add_headers {
+    for (name, value) in &rules.add_headers {
         write_header(&mut out, name, value.as_bytes());
     }
-    if cfg.xtinyproxy {
+    if rules.xtinyproxy {
         write_header(&mut out, "X-Tinyproxy", req.client_ip.as_bytes());
     }
     out.extend_from_slice(b"\r\n");
@@ -153,24 +172,14 @@ pub fn build_response_head(
     client_version: Version,
     conn: ClientConnection,
     extra: &[(String, Vec<u8>)],
-    cfg: &Config,
+    rules: &HeaderRules,
 ) -> Vec<u8> {
     h.remove_hop_by_hop(RESPONSE_HOP);
     let incoming_via = h.remove("Via");
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(&status.raw);
     out.extend_from_slice(b"\r\n");
-    if cfg.disable_via_header {
-        for v in &incoming_via {
-            write_header(&mut out, "Via", v);
-        }
-    } else {
-        write_header(
-            &mut out,
-            "Via",
-            &via_value(&incoming_via, client_version, cfg),
-        );
-    }
+    write_via(&mut out, &incoming_via, client_version, rules);
     for (name, value) in extra {
         write_header(&mut out, name, value);
     }
@@ -221,17 +230,17 @@ mod decimal_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn headers(lines: &[&str]) -> Headers {
         let v: Vec<Vec<u8>> = lines.iter().map(|s| s.as_bytes().to_vec()).collect();
         Headers::parse_lines(&v).unwrap()
     }
 
-    fn cfg() -> Config {
-        let mut c = Config::with_defaults(PathBuf::from("t.conf"));
-        c.via_proxy_name = Some("tinyproxy".into());
-        c
+    fn rules() -> HeaderRules {
+        HeaderRules {
+            via_name: "tinyproxy".into(),
+            ..HeaderRules::default()
+        }
     }
 
     /// A GET/POST for `target` as the server builds it, minus the head.
@@ -270,7 +279,7 @@ mod tests {
             "Via: 1.0 clientproxy",
             "User-Agent: raw",
         ]);
-        let out = String::from_utf8(build_request(&req, h, &cfg())).unwrap();
+        let out = String::from_utf8(build_request(&req, h, &rules())).unwrap();
         assert_eq!(
             out,
             "GET /hop?q=1 HTTP/1.1\r\nHost: 127.0.0.1:47080\r\nConnection: close\r\n\
@@ -292,7 +301,7 @@ mod tests {
             "Set-Cookie: b=2",
         ]);
         let v = Version { major: 1, minor: 1 };
-        let out = build_response_head(&st, h, v, ClientConnection::KeepAlive, &[], &cfg());
+        let out = build_response_head(&st, h, v, ClientConnection::KeepAlive, &[], &rules());
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "HTTP/1.1 200 OK\r\nVia: 1.1 originvia, 1.1 tinyproxy (tinyproxy)\r\n\
@@ -306,7 +315,7 @@ mod tests {
     fn keepalive_is_said_to_http10_clients() {
         let st = parse_status_line(b"HTTP/1.1 200 OK").unwrap();
         let head = |v: Version, conn| {
-            let out = build_response_head(&st, headers(&[]), v, conn, &[], &cfg());
+            let out = build_response_head(&st, headers(&[]), v, conn, &[], &rules());
             String::from_utf8(out).unwrap()
         };
         let v10 = Version { major: 1, minor: 0 };
@@ -325,7 +334,7 @@ mod tests {
             path: "/".into(),
         };
         let req = outgoing("POST", &target);
-        let mut c = cfg();
+        let mut c = rules();
         c.anonymous = vec!["User-Agent".into()];
         let h = headers(&[
             "User-Agent: ua",
@@ -353,7 +362,7 @@ mod tests {
             ..outgoing("GET", &target)
         };
         let h = headers(&["Proxy-Authorization: Basic Y2xpZW50OnNlY3JldA=="]);
-        let out = String::from_utf8(build_request(&req, h, &cfg())).unwrap();
+        let out = String::from_utf8(build_request(&req, h, &rules())).unwrap();
         assert_eq!(out.matches("Proxy-Authorization").count(), 1, "{out}");
         assert!(out.contains("Proxy-Authorization: Basic dXBzdHJlYW06cA==\r\n"));
     }
