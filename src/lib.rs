@@ -1,19 +1,21 @@
 //! tinyproxy-rs: a memory-safe, config-compatible drop-in for tinyproxy 1.11.
 //!
-//! Modules follow the data flow: `config` (grammar → typed Config, and the
-//! per-concern settings built from it), `acl`, `http` (request head, header
-//! rules, framing; never `Config`), `upstream` (routing and connectors),
-//! `tunnel`, `filter`, `auth`, `pages` (error and stats pages), `counters`
-//! (what the stats page shows), `log`, `netmatch` (address and domain
-//! rules), `server` (accept loop, limits, signals, reload, shutdown), `cli`,
-//! `sys` (system calls and errno text).
+//! Layers, each depending only on the ones below it: `app` (process
+//! lifecycle: start-up, daemon, privileges, signals, reload) → `runtime`
+//! (accept loops, listeners, the per-connection panic guard) → `proxy` (one
+//! client connection: request head, decision, forward or tunnel, keep-alive)
+//! → `policy` (ACL, BasicAuth) and `outbound` (dialling the origin or an
+//! upstream) → `http` (never `Config`), `upstream`, `tunnel`, `filter`
+//! (wire formats and relays) → `config` (and the per-concern settings built
+//! from it), `log`, `pages`, `counters` (what the stats page shows),
+//! `netmatch` (address and domain rules), `ops` hooks, `sys`. `cli` parses
+//! the command line for `app`.
 
 // No unsafe code: system calls go through std or nix's safe wrappers
 // (tunnel's splice relay included).
 #![forbid(unsafe_code)]
 
-pub mod acl;
-pub mod auth;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod counters;
@@ -22,8 +24,11 @@ pub mod http;
 pub mod log;
 pub mod netmatch;
 pub mod ops;
+pub mod outbound;
 pub mod pages;
-pub mod server;
+pub mod policy;
+pub mod proxy;
+pub mod runtime;
 pub mod sys;
 pub mod tunnel;
 pub mod upstream;

@@ -18,7 +18,7 @@ fn main() {
             print!("{}", cli::usage());
             cli::EX_USAGE
         }
-        Command::Run(opts) => tinyproxy_rs::server::lifecycle::start(opts),
+        Command::Run(opts) => tinyproxy_rs::app::lifecycle::start(opts),
     };
     std::process::exit(code);
 }

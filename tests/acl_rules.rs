@@ -5,8 +5,8 @@
 
 use std::net::IpAddr;
 
-use tinyproxy_rs::acl::{allowed, allowed_without_dns, name_has_suffix};
 use tinyproxy_rs::config::{AclRule, AclSpec};
+use tinyproxy_rs::policy::acl::{allowed, allowed_without_dns, name_has_suffix};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("ip literal")

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use tinyproxy_rs::auth::{check_proxy_auth, check_stathost_auth, AuthOutcome};
 use tinyproxy_rs::config::Config;
 use tinyproxy_rs::pages::ErrorKind;
+use tinyproxy_rs::policy::auth::{check_proxy_auth, check_stathost_auth, AuthOutcome};
 
 fn cfg(users: &[(&str, &str)]) -> Config {
     let mut c = Config::with_defaults(PathBuf::from("/nonexistent/tinyproxy.conf"));

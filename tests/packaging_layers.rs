@@ -53,7 +53,7 @@ fn self_test_finds_cycles_and_stale_entries() {
     assert!(text(&out).contains("self-test passed"), "{}", text(&out));
 }
 
-/// `server` uses `sys`; a `sys` that used `server` back would be a new
+/// `app` uses `sys`; a `sys` that used `app` back would be a new
 /// top-level cycle, which the allow-list does not hold.
 #[test]
 fn a_new_cycle_fails() {
@@ -62,7 +62,7 @@ fn a_new_cycle_fails() {
     copy_tree(&repo().join("src"), &src);
     let sys = src.join("sys.rs");
     let mut code = std::fs::read_to_string(&sys).unwrap();
-    code.push_str("\n#[allow(unused_imports)]\nuse crate::server::lifecycle;\n");
+    code.push_str("\n#[allow(unused_imports)]\nuse crate::app::lifecycle;\n");
     std::fs::write(&sys, code).unwrap();
     let out = check_layers(&["--quiet-sizes", "--src", src.to_str().unwrap()]);
     assert!(!out.status.success(), "{}", text(&out));
@@ -72,7 +72,7 @@ fn a_new_cycle_fails() {
         .find(|l| l.trim_start().starts_with("NEW"))
         .unwrap_or_else(|| panic!("no NEW cycle reported:\n{report}"));
     assert!(
-        new_line.contains("server") && new_line.contains("sys"),
+        new_line.contains("app") && new_line.contains("sys"),
         "{report}"
     );
 }

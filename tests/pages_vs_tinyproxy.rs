@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tinyproxy_test_support::Proxy;
 
-use tinyproxy_rs::acl::allowed;
 use tinyproxy_rs::config::{AclRule, AclSpec, Config};
 use tinyproxy_rs::pages::{error_response, ErrorKind, PageContext};
+use tinyproxy_rs::policy::acl::allowed;
 
 const TINYPROXY: &str = "/usr/bin/tinyproxy";
 const VARS_TEMPLATE: &str =

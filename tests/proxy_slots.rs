@@ -122,7 +122,7 @@ fn idle_kept_connections_give_their_slot_to_a_new_client() {
     assert!(out.starts_with("ECHO-OF-REQUEST"), "{out}");
     eprintln!("raw kept pair: next client served in {took:?}");
     // One of them was closed for it (the longest idle, as the proxy saw
-    // it: `server::slots::tests` pins the order), the other still works.
+    // it: `proxy::slots::tests` pins the order), the other still works.
     let line = p.wait_log("Closing idle kept connection (file descriptor ");
     let fd_of = |needle: &str| -> String {
         let text = p.log_text();

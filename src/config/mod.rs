@@ -1,7 +1,7 @@
 //! The configuration: tinyproxy.conf grammar (nom) → typed [`Config`].
 //!
 //! `load` reads and parses one file; the result is immutable and is shared
-//! as `Arc<Config>` by the server (see `server::reload`).
+//! as `Arc<Config>` by the server (see `app::reload`).
 //!
 //! The grammar is tinyproxy 1.11's, rule for rule
 //! (`../shared/spec/tinyproxy-1.11.md` §1–2): comments only with `#` in the

@@ -5,7 +5,7 @@
 //! timeouts so a flood on it cannot take proxy capacity.
 
 use super::{metrics, shutdown};
-use crate::server::state::Shared;
+use crate::proxy::generation::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +25,7 @@ pub fn start(
     addr: SocketAddr,
     shared: Arc<Shared>,
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    let std_listener = crate::server::listen::bind_addr(addr)?;
+    let std_listener = crate::runtime::listen::bind_addr(addr)?;
     let listener = TcpListener::from_std(std_listener)?;
     Ok(tokio::spawn(serve(listener, shared)))
 }

@@ -6,8 +6,8 @@ use super::labels;
 use super::metrics::{self, KindLabel, ReasonLabel, ResultLabel, RouteLabel};
 use super::record::{self, Kind};
 use crate::config::{UpstreamKind, UpstreamProxy};
+use crate::outbound::opensock::ConnectError;
 use crate::pages::ErrorKind;
-use crate::server::opensock::ConnectError;
 use std::future::Future;
 use std::time::Instant;
 
@@ -185,7 +185,7 @@ pub fn max_clients_reached() {
 }
 
 /// A reload ended (`ok`: the new config is in force); returns `ok`.
-pub fn reloaded(ok: bool, shared: &crate::server::state::Shared) -> bool {
+pub fn reloaded(ok: bool, shared: &crate::proxy::generation::Shared) -> bool {
     let m = metrics::get();
     let result = if ok { "ok" } else { "failed" };
     m.reloads.get_or_create(&ResultLabel { result }).inc();

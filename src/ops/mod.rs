@@ -17,7 +17,7 @@ pub use record::{conn_scope, request_boundary};
 use crate::cli::Options;
 use crate::log::Level;
 use crate::log_msg;
-use crate::server::state::Shared;
+use crate::proxy::generation::Shared;
 use std::sync::Arc;
 
 /// What `start` leaves running; dropping it stops the admin listener.
@@ -42,7 +42,7 @@ pub fn start(opts: &Options, shared: &Arc<Shared>) -> Result<Running, i32> {
         if let Err(e) = access_log::install(spec) {
             log_msg!(Level::Error, "cannot open the access log: {}", e);
             eprintln!("tinyproxy: cannot open the access log: {e}");
-            return Err(crate::server::lifecycle::EX_OSERR);
+            return Err(crate::app::lifecycle::EX_OSERR);
         }
     }
     let admin = match opts.admin {
@@ -57,7 +57,7 @@ pub fn start(opts: &Options, shared: &Arc<Shared>) -> Result<Running, i32> {
                     e
                 );
                 eprintln!("tinyproxy: cannot listen on the admin port {addr}: {e}");
-                return Err(crate::server::lifecycle::EX_OSERR);
+                return Err(crate::app::lifecycle::EX_OSERR);
             }
         },
     };

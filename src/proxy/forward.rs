@@ -2,11 +2,6 @@
 //! both directions with their framing checked, and the client connection
 //! kept alive when both the client and the response allow it.
 
-use super::client::{Client, ErrorInfo};
-use super::origin::{self, OriginConn};
-use super::outbound;
-use super::request::{Next, Request};
-use super::state::Generation;
 use crate::config::Config;
 use crate::http::framing::{
     copy_body, request_framing, response_framing, split_buffered, Asked, Framing,
@@ -19,7 +14,12 @@ use crate::http::rewrite::{build_request, build_response_head, ClientConnection,
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
+use crate::outbound;
+use crate::outbound::origin::{self, OriginConn};
 use crate::pages::{self, ErrorKind};
+use crate::proxy::client::{Client, ErrorInfo};
+use crate::proxy::generation::Generation;
+use crate::proxy::request::{Next, Request};
 use crate::upstream;
 use exchange::{closed, send_and_exchange, Failure};
 use std::io::IoSlice;
@@ -60,7 +60,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
                 ..Default::default()
             };
             client.send_error(cfg, ErrorKind::BadRequest, info).await;
-            super::request::linger(client).await;
+            crate::proxy::request::linger(client).await;
             return Next::Close;
         }
     };
@@ -182,7 +182,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
         let _ = client.wr.shutdown().await;
         drop(conn);
         if !body_complete {
-            super::request::linger(client).await;
+            crate::proxy::request::linger(client).await;
         }
         Next::Close
     }

@@ -7,10 +7,10 @@
 //! is dropped, its `MaxClients` slot is given back, and the accept loops
 //! and every other connection go on.
 
-use super::slots::Slots;
-use super::state::Shared;
 use crate::log::Level;
 use crate::log_msg;
+use crate::proxy::generation::Shared;
+use crate::proxy::slots::Slots;
 use futures_util::FutureExt;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -73,7 +73,9 @@ pub async fn run(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, slots
     let conn = async move {
         // The request handling's state (about 3.5 KiB) is boxed and freed
         // when it ends, so a long-lived tunnel holds only its own.
-        let requests = Box::pin(super::conn::handle(stream, peer, shared, slots, traced));
+        let requests = Box::pin(crate::proxy::conn::handle(
+            stream, peer, shared, slots, traced,
+        ));
         if let Some(tunnel) = requests.await {
             tunnel.run().await;
         }
@@ -87,7 +89,7 @@ pub async fn run(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, slots
         log_msg!(
             Level::Error,
             "Internal error serving {} (request \"{}\"): {}; connection closed",
-            super::client::canonical(peer.ip()),
+            crate::proxy::client::canonical(peer.ip()),
             trace.line(),
             what
         );

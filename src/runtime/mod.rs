@@ -1,6 +1,6 @@
 //! The accept loops, shaped like mini-redis's `server::run(listener,
 //! shutdown)`: one task per connection, `MaxClients` as slots taken by
-//! accepted connections (see [`slots`]), accept errors (EMFILE) backed off
+//! accepted connections (see [`crate::proxy::slots`]), accept errors (EMFILE) backed off
 //! instead of ending the loop. A panic in a connection's task loses that
 //! connection only (see [`guard`]).
 //!
@@ -8,32 +8,14 @@
 //! sockets are bound before the old ones close, and connections already
 //! accepted are never touched.
 
-pub mod client;
-pub mod conn;
-pub mod connect;
-pub mod daemon;
-pub mod forward;
 pub mod guard;
-pub mod lifecycle;
 pub mod listen;
-pub mod opensock;
-pub mod origin;
-pub mod outbound;
-pub mod privs;
-pub mod reload;
-pub mod request;
-pub mod response;
-pub mod slots;
-pub mod state;
-pub mod target;
-pub mod timed;
-pub mod watch;
 
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
-use slots::Slots;
-use state::Shared;
+use crate::proxy::generation::Shared;
+use crate::proxy::slots::Slots;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;

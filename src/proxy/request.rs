@@ -2,10 +2,6 @@
 //! headers, BasicAuth, target, filter, stats host, ConnectPort, upstream
 //! choice, then forwarding or a tunnel.
 
-use super::client::{Client, ErrorInfo};
-use super::state::Generation;
-use super::target::{classify, Dest};
-use crate::auth::{self, AuthOutcome};
 use crate::config::Config;
 use crate::http::headers::Headers;
 use crate::http::request::{parse_request_line, read_header_lines, read_request_line, RequestLine};
@@ -13,6 +9,10 @@ use crate::http::reverse::{self, Mapping, ReverseRules};
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind, PageContext};
+use crate::policy::auth::{self, AuthOutcome};
+use crate::proxy::client::{Client, ErrorInfo};
+use crate::proxy::generation::Generation;
+use crate::proxy::target::{classify, Dest};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -22,7 +22,7 @@ pub enum Next {
     KeepAlive,
     Close,
     /// Relay bytes between the client and this server.
-    Tunnel(super::connect::ServerSide),
+    Tunnel(crate::proxy::connect::ServerSide),
 }
 
 /// A request whose head has been read and parsed.
@@ -253,19 +253,19 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
                 let kind = ErrorKind::ConnectPortDenied;
                 return refuse(client, cfg, kind, &req.line, Some(&url)).await;
             }
-            super::connect::connect(client, gen, req, target).await
+            crate::proxy::connect::connect(client, gen, req, target).await
         }
         Dest::Http {
             target,
             host_header,
             ..
         } => {
-            let fwd = super::forward::Forward {
+            let fwd = crate::proxy::forward::Forward {
                 target,
                 host_header,
                 reverse_rule,
             };
-            super::forward::forward(client, gen, req, fwd).await
+            crate::proxy::forward::forward(client, gen, req, fwd).await
         }
     }
 }

@@ -2,11 +2,6 @@
 //! upstream), answer the client as tinyproxy does (spec §6.3, §6.6), then
 //! relay bytes.
 
-use super::client::{Client, ErrorInfo};
-use super::outbound::{self, Outbound};
-use super::request::{Next, Request};
-use super::response::{read_response_head, ResponseError};
-use super::state::Generation;
 use crate::config::{Config, UpstreamProxy};
 use crate::http::framing::{copy_body, response_framing, Asked, Framing};
 use crate::http::request::RequestLine;
@@ -16,7 +11,12 @@ use crate::http::rewrite::{
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
+use crate::outbound::{self, Outbound};
 use crate::pages::ErrorKind;
+use crate::proxy::client::{Client, ErrorInfo};
+use crate::proxy::generation::Generation;
+use crate::proxy::request::{Next, Request};
+use crate::proxy::response::{read_response_head, ResponseError};
 use crate::tunnel::{self, TunnelEnd};
 use crate::upstream;
 use tokio::io::{AsyncWriteExt, BufReader};
@@ -127,7 +127,7 @@ async fn via_http_upstream(
     );
     let (rd, wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
-    let mut wr = super::timed::TimedWrite::new(wr, cfg.timeout);
+    let mut wr = crate::outbound::timed::TimedWrite::new(wr, cfg.timeout);
     if let Err(e) = wr.write_all(&head).await {
         crate::log::events::client_headers_failed(&crate::sys::strerror(&e), &target.host, fd);
         return Next::Close;

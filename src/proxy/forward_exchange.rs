@@ -2,10 +2,6 @@
 //! body goes out while the response head is awaited, and how it failed
 //! when no response head could be relayed.
 
-use super::super::client::{Client, ErrorInfo};
-use super::super::origin::OriginConn;
-use super::super::request::Next;
-use super::super::response::{read_response_head, ResponseError};
 use crate::config::Config;
 use crate::http::framing::{copy_body, CopyError, Framing};
 use crate::http::headers::Headers;
@@ -13,7 +9,11 @@ use crate::http::request::RequestLine;
 use crate::http::rewrite::StatusLine;
 use crate::log::Level;
 use crate::log_msg;
+use crate::outbound::origin::OriginConn;
 use crate::pages::{self, ErrorKind};
+use crate::proxy::client::{Client, ErrorInfo};
+use crate::proxy::request::Next;
+use crate::proxy::response::{read_response_head, ResponseError};
 use tokio::io::AsyncWriteExt;
 
 /// Send the request head, then the body and the response head together.

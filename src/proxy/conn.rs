@@ -7,15 +7,15 @@
 //! Allow/Deny, Filter, BasicAuth, ConnectPort and Upstream rules, as every
 //! request does in tinyproxy (one request per connection).
 
-use super::client::{Client, ErrorInfo};
-use super::guard::Trace;
-use super::request::{serve_one, Next};
-use super::slots::Slots;
-use super::state::Shared;
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind};
+use crate::proxy::client::{Client, ErrorInfo};
+use crate::proxy::generation::Shared;
+use crate::proxy::request::{serve_one, Next};
+use crate::proxy::slots::Slots;
+use crate::runtime::guard::Trace;
 use futures_util::FutureExt;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -24,20 +24,20 @@ use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpStream;
 
 /// A connection that became a tunnel, to relay once the request
-/// handling's state is gone (see [`super::guard::run`]).
+/// handling's state is gone (see [`crate::runtime::guard::run`]).
 pub struct Tunnel {
     // The sockets themselves, not the request-time `Client` (whose size
     // the tunnel's future would carry for its whole life).
-    client: super::connect::ClientSide,
-    server: super::connect::ServerSide,
-    gen: Arc<super::state::Generation>,
+    client: crate::proxy::connect::ClientSide,
+    server: crate::proxy::connect::ServerSide,
+    gen: Arc<crate::proxy::generation::Generation>,
     /// Counts the connection open (stats page) until the tunnel ends.
     _open: pages::OpenGuard<'static>,
 }
 
 impl Tunnel {
     pub async fn run(self) {
-        super::connect::run_tunnel(self.client, self.server, &self.gen.config).await;
+        crate::proxy::connect::run_tunnel(self.client, self.server, &self.gen.config).await;
     }
 }
 
@@ -61,7 +61,7 @@ pub async fn handle(
     };
     log_connect(&client, cfg);
     let peer = SocketAddr::new(client.ip, peer.port());
-    if super::opensock::is_own_connection(peer) {
+    if crate::outbound::opensock::is_own_connection(peer) {
         log_msg!(
             Level::Connect,
             "Prevented endless loop (file descriptor {}): {}",
@@ -112,7 +112,7 @@ pub async fn handle(
             }
             Next::Tunnel(server) => {
                 return Some(Tunnel {
-                    client: super::connect::ClientSide::from_client(client)?,
+                    client: crate::proxy::connect::ClientSide::from_client(client)?,
                     server,
                     gen,
                     _open,
@@ -153,7 +153,7 @@ async fn refuse_loop(client: &mut Client, cfg: &Config) {
 /// The ACL check (tinyproxy's, before the request is read); a refused
 /// client gets the 403 page and `false`.
 async fn admitted(client: &mut Client, cfg: &Config) -> bool {
-    if crate::acl::allowed(&cfg.acl, client.ip).await {
+    if crate::policy::acl::allowed(&cfg.acl, client.ip).await {
         return true;
     }
     log_msg!(

@@ -2,7 +2,6 @@
 //! authority, the stats host, or — for anything else — tinyproxy's
 //! transparent path, which takes the destination from `Host:`.
 
-use super::client::Client;
 use crate::config::Config;
 use crate::http::headers::Headers;
 use crate::http::request::{MethodKind, RequestLine};
@@ -11,6 +10,7 @@ use crate::http::HttpError;
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::ErrorKind;
+use crate::proxy::client::Client;
 
 /// The destination of a request.
 #[derive(Debug)]

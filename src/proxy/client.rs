@@ -1,9 +1,9 @@
 //! The client side of one connection: its socket halves, identity for
 //! logs, and sending tinyproxy's error pages.
 
-use super::timed::TimedWrite;
 use crate::config::Config;
 use crate::http::request::RequestLine;
+use crate::outbound::timed::TimedWrite;
 use crate::pages::{self, ErrorKind, PageContext};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -32,7 +32,7 @@ pub struct Client {
     /// Requests served on this connection so far.
     pub served: u32,
     /// The origin connection kept from the previous request, if any.
-    pub origin: Option<super::origin::OriginConn>,
+    pub origin: Option<crate::outbound::origin::OriginConn>,
     /// End with a reset (RST) rather than a normal close.
     pub reset_on_close: bool,
 }

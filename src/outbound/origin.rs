@@ -8,11 +8,11 @@
 //! out so the origin may keep the connection, which this client
 //! connection alone then reuses. Nothing is shared between clients.
 
-use super::timed::TimedWrite;
 use crate::http::framing::Framing;
 use crate::http::headers::{has_token, Headers};
 use crate::http::request::Version;
 use crate::http::rewrite::StatusLine;
+use crate::outbound::timed::TimedWrite;
 use std::io::ErrorKind;
 use std::time::Duration;
 use tokio::io::BufReader;

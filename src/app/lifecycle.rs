@@ -7,14 +7,15 @@
 //! the process starts (even between "port open" and "handlers set") is
 //! held and then handled, never fatal.
 
-use super::daemon::{self, Detached, Ready};
-use super::state::{Generation, Shared};
-use super::{listen, privs};
+use crate::app::daemon::{self, Detached, Ready};
+use crate::app::privs;
 use crate::cli::Options;
 use crate::config::{self, Config, Loaded};
 use crate::filter::Filter;
 use crate::log::Level;
 use crate::log_msg;
+use crate::proxy::generation::{Generation, Shared};
+use crate::runtime::listen;
 use futures_util::StreamExt;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
@@ -305,7 +306,7 @@ async fn serve(
     opts: Options,
     ready: &mut Option<Ready>,
 ) -> i32 {
-    let mut server = super::Server::new(Arc::clone(&shared));
+    let mut server = crate::runtime::Server::new(Arc::clone(&shared));
     for l in listeners {
         match tokio::net::TcpListener::from_std(l) {
             Ok(t) => server.add_listener(t),
@@ -326,7 +327,7 @@ async fn serve(
     // block_on runs this future on the thread that blocked the signals.
     mask_signals(SigmaskHow::SIG_UNBLOCK);
     let mut watcher = if opts.watch_config {
-        match super::watch::watch(&opts.config) {
+        match crate::app::watch::watch(&opts.config) {
             Ok(rx) => Some(rx),
             Err(e) => {
                 log_msg!(Level::Warning, "Cannot watch the config file: {}", e);
@@ -359,7 +360,7 @@ async fn serve(
         if !do_reload {
             break;
         }
-        let ok = super::reload::reload(&shared, &opts.config, opts.foreground);
+        let ok = crate::app::reload::reload(&shared, &opts.config, opts.foreground);
         if crate::ops::hooks::reloaded(ok, &shared) {
             server.apply(&shared.current().config).await;
         }
@@ -378,7 +379,11 @@ async fn serve(
 
 /// Wait until every connection has ended, the grace time is over, or a
 /// second SIGTERM/SIGINT arrives; log how it ended.
-async fn drain(server: &super::Server, grace: Duration, signals: &mut signal_hook_tokio::Signals) {
+async fn drain(
+    server: &crate::runtime::Server,
+    grace: Duration,
+    signals: &mut signal_hook_tokio::Signals,
+) {
     let open = server.open_connections();
     log_msg!(Level::Info, "trying to bring down {} threads...", open);
     if open == 0 {

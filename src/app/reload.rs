@@ -7,11 +7,11 @@
 //! drop to `User`, a file only root can read cannot be re-read, so that
 //! reload fails (tinyproxy #417) and the running config stays.
 
-use super::lifecycle::{load_config_or_error, load_filter};
-use super::state::{Generation, Shared};
+use crate::app::lifecycle::{load_config_or_error, load_filter};
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
+use crate::proxy::generation::{Generation, Shared};
 use std::path::Path;
 use std::sync::Arc;
 

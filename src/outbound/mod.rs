@@ -2,14 +2,18 @@
 //! upstream proxy the `Upstream` rules choose (HTTP, SOCKS4a, SOCKS5),
 //! with tinyproxy's log lines for each step.
 
-use super::client::Client;
-use super::opensock::{self, ConnectError};
+pub mod opensock;
+pub mod origin;
+pub mod timed;
+
 use crate::config::{Config, UpstreamKind, UpstreamProxy};
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::ErrorKind;
+use crate::proxy::client::Client;
 use crate::upstream;
+use opensock::ConnectError;
 use std::os::fd::AsRawFd;
 use tokio::net::TcpStream;
 

@@ -1,0 +1,10 @@
+//! The process: start-up in tinyproxy's order, the daemon and its pid
+//! file, the privilege drop, signals, reload and the config watch. The
+//! top layer: it builds a [`crate::runtime::Server`] and drives it; nothing
+//! below calls back into it.
+
+pub mod daemon;
+pub mod lifecycle;
+pub mod privs;
+pub mod reload;
+pub mod watch;

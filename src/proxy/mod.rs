@@ -1,0 +1,15 @@
+//! One client connection, from the first byte read to close: read the
+//! request head, decide (policy), forward it or open a tunnel, keep the
+//! connection alive for the next request. Also what all connections share
+//! with each other: the configuration generation in force and the
+//! `MaxClients` slots.
+
+pub mod client;
+pub mod conn;
+pub mod connect;
+pub mod forward;
+pub mod generation;
+pub mod request;
+pub mod response;
+pub mod slots;
+pub mod target;
