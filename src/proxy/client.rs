@@ -16,6 +16,11 @@ const READ_BUF: usize = 8 * 1024;
 /// The longest we wait for a refused client's request before answering.
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
+/// The most a closing connection's unread request bytes are waited for.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+/// The most unread request bytes read and dropped before closing.
+const LINGER_BYTES: usize = 1 << 20;
+
 /// One accepted client connection.
 pub struct Client {
     pub rd: BufReader<OwnedReadHalf>,
@@ -46,6 +51,22 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 impl Client {
+    /// After a final answer to a request that was not read to its end (and
+    /// after our write side is shut): read and drop what the client still
+    /// sends, bounded in time and size, so that closing with unread bytes does
+    /// not reset the answer away before the client has read it.
+    pub async fn linger(&mut self) {
+        let deadline = tokio::time::Instant::now() + LINGER_TIME;
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut total = 0usize;
+        while total < LINGER_BYTES {
+            match tokio::time::timeout_at(deadline, self.rd.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => total += n,
+                _ => return,
+            }
+        }
+    }
+
     pub fn new(
         stream: TcpStream,
         peer: SocketAddr,

@@ -13,7 +13,8 @@ use crate::log_msg;
 use crate::pages::{self, ErrorKind};
 use crate::proxy::client::{Client, ErrorInfo};
 use crate::proxy::generation::Shared;
-use crate::proxy::request::{serve_one, Next};
+use crate::proxy::next::Next;
+use crate::proxy::request::serve_one;
 use crate::proxy::slots::Slots;
 use crate::runtime::guard::Trace;
 use futures_util::FutureExt;
@@ -28,8 +29,8 @@ use tokio::net::TcpStream;
 pub struct Tunnel {
     // The sockets themselves, not the request-time `Client` (whose size
     // the tunnel's future would carry for its whole life).
-    client: crate::proxy::connect::ClientSide,
-    server: crate::proxy::connect::ServerSide,
+    client: crate::proxy::relay::ClientSide,
+    server: crate::proxy::relay::ServerSide,
     gen: Arc<crate::proxy::generation::Generation>,
     /// Counts the connection open (stats page) until the tunnel ends.
     _open: pages::OpenGuard<'static>,
@@ -37,7 +38,7 @@ pub struct Tunnel {
 
 impl Tunnel {
     pub async fn run(self) {
-        crate::proxy::connect::run_tunnel(self.client, self.server, &self.gen.config).await;
+        crate::proxy::relay::run_tunnel(self.client, self.server, &self.gen.config).await;
     }
 }
 
@@ -112,7 +113,7 @@ pub async fn handle(
             }
             Next::Tunnel(server) => {
                 return Some(Tunnel {
-                    client: crate::proxy::connect::ClientSide::from_client(client)?,
+                    client: crate::proxy::relay::ClientSide::from_client(client)?,
                     server,
                     gen,
                     _open,

@@ -1,6 +1,6 @@
 //! CONNECT: open the tunnel (directly, via SOCKS, or by asking an HTTP
 //! upstream), answer the client as tinyproxy does (spec §6.3, §6.6), then
-//! relay bytes.
+//! hand the open tunnel back to the connection loop (see `relay`).
 
 use crate::config::{Config, UpstreamProxy};
 use crate::http::framing::{copy_body, response_framing, Asked, Framing};
@@ -15,41 +15,12 @@ use crate::outbound::{self, Outbound};
 use crate::pages::ErrorKind;
 use crate::proxy::client::{Client, ErrorInfo};
 use crate::proxy::generation::Generation;
-use crate::proxy::request::{Next, Request};
+use crate::proxy::next::{Next, Request};
+use crate::proxy::relay::{log_closed, ServerSide};
 use crate::proxy::response::{read_response_head, ResponseError};
-use crate::tunnel::{self, TunnelEnd};
 use crate::upstream;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-
-/// The server end of a tunnel and bytes it already sent us.
-pub struct ServerSide {
-    pub stream: TcpStream,
-    pub fd: i32,
-    pub leftover: Vec<u8>,
-}
-
-/// The client's side of a tunnel: its socket, and what it sent right
-/// behind CONNECT (a TLS hello, say).
-pub struct ClientSide {
-    pub stream: TcpStream,
-    pub fd: i32,
-    pub pending: Vec<u8>,
-}
-
-impl ClientSide {
-    /// The client connection as a tunnel end; `None` if its halves do not
-    /// reunite (they always come from one socket).
-    pub fn from_client(client: Client) -> Option<ClientSide> {
-        let fd = client.fd;
-        let (stream, pending) = client.into_stream().ok()?;
-        Some(ClientSide {
-            stream,
-            fd,
-            pending,
-        })
-    }
-}
 
 /// Handle a CONNECT whose port is allowed.
 pub async fn connect(client: &mut Client, gen: &Generation, req: Request, target: Target) -> Next {
@@ -227,44 +198,4 @@ fn log_refusal(proxy: &UpstreamProxy, target: &Target, status: &StatusLine) {
         target.port,
         String::from_utf8_lossy(&status.raw).trim_end()
     );
-}
-
-/// tinyproxy's last line for a connection that reached the server.
-fn log_closed(client_fd: i32, server_fd: i32) {
-    crate::log::events::closed_connection(client_fd, server_fd);
-}
-
-/// Relay the tunnel until both sides close or it idles for Timeout.
-pub async fn run_tunnel(client: ClientSide, server: ServerSide, cfg: &Config) {
-    let ClientSide {
-        stream: mut c,
-        fd: client_fd,
-        pending: pending_up,
-    } = client;
-    let ServerSide {
-        stream: mut s,
-        fd: server_fd,
-        leftover,
-    } = server;
-    // Bytes already read on either side go first, bounded like any write.
-    let primed = tokio::time::timeout(cfg.timeout, async {
-        if !pending_up.is_empty() {
-            s.write_all(&pending_up).await?;
-        }
-        if !leftover.is_empty() {
-            c.write_all(&leftover).await?;
-        }
-        Ok::<(), std::io::Error>(())
-    })
-    .await
-    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
-    crate::ops::hooks::tunnel_primed(pending_up.len(), leftover.len()); // ops hook
-    drop((pending_up, leftover));
-    if primed.is_ok() {
-        let relay = std::pin::pin!(tunnel::relay(&mut c, &mut s, cfg.timeout));
-        if let Ok((TunnelEnd::IdleTimeout, _)) = crate::ops::hooks::tunnel(relay).await {
-            log_msg!(Level::Info, "Idle Timeout (after poll)");
-        }
-    }
-    log_closed(client_fd, server_fd);
 }

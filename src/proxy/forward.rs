@@ -19,7 +19,7 @@ use crate::outbound::origin::{self, OriginConn};
 use crate::pages::{self, ErrorKind};
 use crate::proxy::client::{Client, ErrorInfo};
 use crate::proxy::generation::Generation;
-use crate::proxy::request::{Next, Request};
+use crate::proxy::next::{Next, Request};
 use crate::upstream;
 use exchange::{closed, send_and_exchange, Failure};
 use std::io::IoSlice;
@@ -60,7 +60,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
                 ..Default::default()
             };
             client.send_error(cfg, ErrorKind::BadRequest, info).await;
-            crate::proxy::request::linger(client).await;
+            client.linger().await;
             return Next::Close;
         }
     };
@@ -182,7 +182,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
         let _ = client.wr.shutdown().await;
         drop(conn);
         if !body_complete {
-            crate::proxy::request::linger(client).await;
+            client.linger().await;
         }
         Next::Close
     }

@@ -12,7 +12,7 @@ use crate::log_msg;
 use crate::outbound::origin::OriginConn;
 use crate::pages::{self, ErrorKind};
 use crate::proxy::client::{Client, ErrorInfo};
-use crate::proxy::request::Next;
+use crate::proxy::next::Next;
 use crate::proxy::response::{read_response_head, ResponseError};
 use tokio::io::AsyncWriteExt;
 

@@ -9,6 +9,8 @@ pub mod conn;
 pub mod connect;
 pub mod forward;
 pub mod generation;
+pub mod next;
+pub mod relay;
 pub mod request;
 pub mod response;
 pub mod slots;

@@ -12,24 +12,10 @@ use crate::pages::{self, ErrorKind, PageContext};
 use crate::policy::auth::{self, AuthOutcome};
 use crate::proxy::client::{Client, ErrorInfo};
 use crate::proxy::generation::Generation;
+use crate::proxy::next::{Next, Request};
 use crate::proxy::target::{classify, Dest};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// What the connection does after a request.
-pub enum Next {
-    /// Read the next request.
-    KeepAlive,
-    Close,
-    /// Relay bytes between the client and this server.
-    Tunnel(crate::proxy::connect::ServerSide),
-}
-
-/// A request whose head has been read and parsed.
-pub struct Request {
-    pub line: RequestLine,
-    pub headers: Headers,
-}
+use tokio::io::AsyncWriteExt;
 
 /// Read and answer one request.
 pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
@@ -119,29 +105,8 @@ async fn headers_failed(
     client
         .send_error(cfg, ErrorKind::HeadersIncomplete, info)
         .await;
-    linger(client).await;
+    client.linger().await;
     Next::Close
-}
-
-/// The most a closing connection's unread request bytes are waited for.
-const LINGER_TIME: Duration = Duration::from_secs(2);
-/// The most unread request bytes read and dropped before closing.
-const LINGER_BYTES: usize = 1 << 20;
-
-/// After a final answer to a request that was not read to its end (and
-/// after our write side is shut): read and drop what the client still
-/// sends, bounded in time and size, so that closing with unread bytes does
-/// not reset the answer away before the client has read it.
-pub(super) async fn linger(client: &mut Client) {
-    let deadline = tokio::time::Instant::now() + LINGER_TIME;
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut total = 0usize;
-    while total < LINGER_BYTES {
-        match tokio::time::timeout_at(deadline, client.rd.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => total += n,
-            _ => return,
-        }
-    }
 }
 
 /// Whether the request's `Host:` header names the stats host (exactly,
