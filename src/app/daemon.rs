@@ -61,7 +61,7 @@ pub fn detach() -> Result<Detached, String> {
         daemonize::Outcome::Parent(Ok(_)) => {
             drop(wr);
             // Ctrl-C must still end a launcher whose daemon hangs.
-            crate::app::lifecycle::mask_signals(nix::sys::signal::SigmaskHow::SIG_UNBLOCK);
+            crate::app::signals::mask_signals(nix::sys::signal::SigmaskHow::SIG_UNBLOCK);
             Ok(Detached::Launcher(wait_ready(rd)))
         }
         daemonize::Outcome::Parent(Err(e)) => Err(e.to_string()),

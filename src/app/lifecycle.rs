@@ -8,16 +8,18 @@
 //! held and then handled, never fatal.
 
 use crate::app::daemon::{self, Detached, Ready};
+use crate::app::load::{load_config, load_filter, unreadable_hint};
 use crate::app::privs;
+use crate::app::signals::{interruptible, mask_signals};
 use crate::cli::Options;
-use crate::config::{self, Config, Loaded};
+use crate::config::{Config, Loaded};
 use crate::filter::Filter;
 use crate::log::Level;
 use crate::log_msg;
 use crate::proxy::generation::{Generation, Shared};
 use crate::runtime::listen;
 use futures_util::StreamExt;
-use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signal::SigmaskHow;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,92 +38,6 @@ pub fn prog() -> String {
         .next()
         .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_else(|| "tinyproxy".to_string())
-}
-
-/// Parse the config file with tinyproxy's log lines around it; on failure
-/// return the exit status and tinyproxy's stderr text.
-pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
-    load_config_or_error(path).map_err(|e| (e.exit_code(), e.stderr_text()))
-}
-
-/// [`load_config`], keeping the error itself (a reload logs less of it
-/// than start-up prints).
-pub fn load_config_or_error(path: &std::path::Path) -> Result<Loaded, config::ConfigError> {
-    match config::load(path) {
-        Ok(loaded) => {
-            for d in loaded.diagnostics.iter().filter(|d| d.to_stderr) {
-                eprintln!("{}", d.message);
-            }
-            for d in loaded.logged(crate::config::LogLevel::Info) {
-                crate::log::log(d.level, format_args!("{}", d.message));
-            }
-            Ok(loaded)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// For a config we may not read, a line naming who we run as and the
-/// usual fix: a Secret or ConfigMap mounted with mode 0400 belongs to
-/// root, and the image runs as nobody.
-fn unreadable_hint(path: &std::path::Path) -> String {
-    let denied = std::fs::File::open(path)
-        .err()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
-    if !denied {
-        return String::new();
-    }
-    format!(
-        "tinyproxy: {} is not readable by the user the proxy runs as, {}: \
-         make it readable to that user or group (for a mounted Secret or \
-         ConfigMap: `defaultMode: 0440` with the pod's `securityContext.fsGroup` \
-         set to the proxy's group, or `defaultMode: 0444`).\n",
-        path.display(),
-        privs::current_user()
-    )
-}
-
-/// Load the filter file the config names (if any).
-pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, (i32, String)> {
-    match Filter::load(&cfg.filter) {
-        Ok(f) => Ok(f.map(Arc::new)),
-        Err(e) => Err((e.exit_code(), e.stderr_text())),
-    }
-}
-
-fn lifecycle_signals() -> SigSet {
-    let mut set = SigSet::empty();
-    for s in [
-        Signal::SIGHUP,
-        Signal::SIGUSR1,
-        Signal::SIGTERM,
-        Signal::SIGINT,
-    ] {
-        set.add(s);
-    }
-    set
-}
-
-/// Block (at start) or unblock (once handled, or in the launcher, which
-/// must stay interruptible) SIGHUP, SIGUSR1, SIGTERM and SIGINT.
-pub(crate) fn mask_signals(how: SigmaskHow) {
-    if let Err(e) = nix::sys::signal::pthread_sigmask(how, Some(&lifecycle_signals()), None) {
-        log_msg!(Level::Warning, "cannot change the signal mask: {}", e);
-    }
-}
-
-/// Run `f` (reading the config or filter file, which may block for good on
-/// a FIFO or a hung mount) with SIGTERM and SIGINT deliverable: their
-/// default action ends start-up, as it does tinyproxy's. SIGHUP/SIGUSR1
-/// stay held for the main loop.
-fn interruptible<T>(f: impl FnOnce() -> T) -> T {
-    let mut set = SigSet::empty();
-    set.add(Signal::SIGTERM);
-    set.add(Signal::SIGINT);
-    let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&set), None);
-    let out = f();
-    let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
-    out
 }
 
 /// Everything start-up has resolved before the process detaches.

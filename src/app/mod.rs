@@ -5,6 +5,8 @@
 
 pub mod daemon;
 pub mod lifecycle;
+pub mod load;
 pub mod privs;
 pub mod reload;
+pub mod signals;
 pub mod watch;

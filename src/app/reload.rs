@@ -7,7 +7,7 @@
 //! drop to `User`, a file only root can read cannot be re-read, so that
 //! reload fails (tinyproxy #417) and the running config stays.
 
-use crate::app::lifecycle::{load_config_or_error, load_filter};
+use crate::app::load::{load_config_or_error, load_filter};
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;

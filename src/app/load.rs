@@ -1,0 +1,60 @@
+//! Reading the config file and the filter file it names, with tinyproxy's
+//! log lines and stderr text around them: shared by start-up (which prints
+//! the failure and exits) and reload (which logs it and keeps the old
+//! generation).
+
+use crate::app::privs;
+use crate::config::{self, Config, Loaded};
+use crate::filter::Filter;
+use std::sync::Arc;
+
+/// Parse the config file with tinyproxy's log lines around it; on failure
+/// return the exit status and tinyproxy's stderr text.
+pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
+    load_config_or_error(path).map_err(|e| (e.exit_code(), e.stderr_text()))
+}
+
+/// [`load_config`], keeping the error itself (a reload logs less of it
+/// than start-up prints).
+pub fn load_config_or_error(path: &std::path::Path) -> Result<Loaded, config::ConfigError> {
+    match config::load(path) {
+        Ok(loaded) => {
+            for d in loaded.diagnostics.iter().filter(|d| d.to_stderr) {
+                eprintln!("{}", d.message);
+            }
+            for d in loaded.logged(crate::config::LogLevel::Info) {
+                crate::log::log(d.level, format_args!("{}", d.message));
+            }
+            Ok(loaded)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// For a config we may not read, a line naming who we run as and the
+/// usual fix: a Secret or ConfigMap mounted with mode 0400 belongs to
+/// root, and the image runs as nobody.
+pub(crate) fn unreadable_hint(path: &std::path::Path) -> String {
+    let denied = std::fs::File::open(path)
+        .err()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
+    if !denied {
+        return String::new();
+    }
+    format!(
+        "tinyproxy: {} is not readable by the user the proxy runs as, {}: \
+         make it readable to that user or group (for a mounted Secret or \
+         ConfigMap: `defaultMode: 0440` with the pod's `securityContext.fsGroup` \
+         set to the proxy's group, or `defaultMode: 0444`).\n",
+        path.display(),
+        privs::current_user()
+    )
+}
+
+/// Load the filter file the config names (if any).
+pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, (i32, String)> {
+    match Filter::load(&cfg.filter) {
+        Ok(f) => Ok(f.map(Arc::new)),
+        Err(e) => Err((e.exit_code(), e.stderr_text())),
+    }
+}
