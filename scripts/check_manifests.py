@@ -64,7 +64,7 @@ def admin_port(container):
     return None
 
 
-# The admin path each probe must ask (src/ops/admin.rs).
+# The admin path each probe must ask (src/app/admin.rs).
 PROBE_PATHS = {"readinessProbe": "/readyz", "livenessProbe": "/livez"}
 
 

@@ -8,6 +8,7 @@
 //! start-up error reaches the terminal, and a service manager that reads
 //! the pid file when the launcher exits (systemd `Type=forking`) finds it.
 
+use crate::app::exit::EX_OSERR;
 use crate::log::Level;
 use crate::log_msg;
 use nix::fcntl::OFlag;
@@ -16,9 +17,6 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-
-/// EX_OSERR, tinyproxy's status for system failures.
-const EX_OSERR: i32 = 71;
 
 /// Which side of the fork we are on.
 pub enum Detached {

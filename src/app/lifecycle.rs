@@ -8,6 +8,7 @@
 //! held and then handled, never fatal.
 
 use crate::app::daemon::{self, Detached, Ready};
+use crate::app::exit::StartError;
 use crate::app::load::{load_config, load_filter, unreadable_hint};
 use crate::app::privs;
 use crate::app::signals::{interruptible, mask_signals};
@@ -23,10 +24,6 @@ use nix::sys::signal::SigmaskHow;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Exit statuses tinyproxy uses (sysexits.h).
-pub const EX_DATAERR: i32 = 65;
-pub const EX_OSERR: i32 = 71;
 
 /// How long tasks still running after the drain get to notice the
 /// runtime is going away.
@@ -56,10 +53,7 @@ pub fn start(mut opts: Options) -> i32 {
     let prepared = match prepare(&opts, &prog) {
         Ok(Some(p)) => p,
         Ok(None) => return 0,
-        Err((code, text)) => {
-            eprint!("{text}");
-            return code;
-        }
+        Err(e) => return fail(e),
     };
     // The daemon runs in "/": keep an absolute path so reloads find the
     // file (tinyproxy's reload fails after `-c relative.conf`).
@@ -76,8 +70,9 @@ pub fn start(mut opts: Options) -> i32 {
             Ok(Detached::Launcher(code)) => return code,
             Ok(Detached::Daemon(r)) => ready = Some(r),
             Err(e) => {
-                eprintln!("{prog}: Could not daemonize: {e}");
-                return EX_OSERR;
+                return fail(StartError::Os(format!(
+                    "{prog}: Could not daemonize: {e}\n"
+                )))
             }
         }
     }
@@ -88,9 +83,15 @@ pub fn start(mut opts: Options) -> i32 {
     code
 }
 
+/// Print a start-up failure's text on stderr; its exit status.
+fn fail(e: StartError) -> i32 {
+    eprint!("{e}");
+    e.exit_code()
+}
+
 /// `--check`: every warning with its line and the filter file's verdict
 /// on stderr, then a one-line verdict; nothing is bound or started.
-fn check_report(path: &std::path::Path, loaded: &Loaded) -> Result<(), (i32, String)> {
+fn check_report(path: &std::path::Path, loaded: &Loaded) -> Result<(), StartError> {
     for d in loaded.diagnostics.iter().filter(|d| !d.to_stderr) {
         if matches!(d.level, Level::Critical | Level::Error | Level::Warning) {
             eprintln!(
@@ -109,7 +110,7 @@ fn check_report(path: &std::path::Path, loaded: &Loaded) -> Result<(), (i32, Str
 
 /// Parse, load the filter, resolve User/Group, bind: everything whose
 /// failure must reach the terminal. `None`: `--check` is done.
-fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, (i32, String)> {
+fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, StartError> {
     log_msg!(Level::Notice, "Initializing tinyproxy ...");
     log_msg!(
         Level::Notice,
@@ -117,7 +118,7 @@ fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, (i32, String)
         opts.config.display()
     );
     let loaded = interruptible(|| load_config(&opts.config))
-        .map_err(|(code, text)| (code, text + &unreadable_hint(&opts.config)))?;
+        .map_err(|e| StartError::Config(e.stderr_text() + &unreadable_hint(&opts.config)))?;
     log_msg!(Level::Notice, "Reloading config file finished");
     if opts.check {
         interruptible(|| check_report(&opts.config, &loaded))?;
@@ -126,7 +127,7 @@ fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, (i32, String)
     let cfg = Arc::new(loaded.config);
     let filter = interruptible(|| load_filter(&cfg))?;
     let ids = privs::ids_for(&cfg, prog)?;
-    let listeners = listen::bind_all(&cfg).map_err(|e| (EX_OSERR, format!("{prog}: {e}\n")))?;
+    let listeners = listen::bind_all(&cfg).map_err(|e| StartError::Os(format!("{prog}: {e}\n")))?;
     Ok(Some(Prepared {
         cfg,
         filter,
@@ -142,7 +143,7 @@ fn pid_file(
     path: &std::path::Path,
     foreground: bool,
     prog: &str,
-) -> Result<Option<daemon::PidFile>, i32> {
+) -> Result<Option<daemon::PidFile>, StartError> {
     match daemon::write_pid_file(path) {
         Ok(f) => Ok(Some(f)),
         Err(e) => {
@@ -162,9 +163,10 @@ fn pid_file(
                 path.display(),
                 why
             );
-            eprintln!("tinyproxy: Could not create file {}: {why}", path.display());
-            eprintln!("{prog}: Could not create PID file.");
-            Err(EX_OSERR)
+            Err(StartError::Os(format!(
+                "tinyproxy: Could not create file {}: {why}\n{prog}: Could not create PID file.\n",
+                path.display()
+            )))
         }
     }
 }
@@ -175,13 +177,14 @@ fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32
         None => None,
         Some(path) => match pid_file(path, opts.foreground, prog) {
             Ok(f) => f,
-            Err(code) => return code,
+            Err(e) => return fail(e),
         },
     };
-    if let Err((code, text)) = privs::drop_privileges(&p.ids, prog) {
+    if let Err(e) = privs::drop_privileges(&p.ids, prog) {
+        let text = e.to_string();
         eprint!("{text}");
         log_msg!(Level::Critical, "{}", text.trim_end());
-        return code;
+        return e.exit_code();
     }
     // Created only now, so a new LogFile belongs to `User` (as tinyproxy).
     if let Err(e) = crate::log::configure(&*p.cfg, opts.foreground) {
@@ -190,12 +193,16 @@ fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32
     let runtime = match build_runtime() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{prog}: cannot start the runtime: {e}");
-            return EX_OSERR;
+            return fail(StartError::Os(format!(
+                "{prog}: cannot start the runtime: {e}\n"
+            )))
         }
     };
     let shared = Arc::new(Shared::new(Generation::new(Arc::clone(&p.cfg), p.filter)));
-    let code = runtime.block_on(serve(p.listeners, shared, opts, ready));
+    let code = match runtime.block_on(serve(p.listeners, shared, opts, ready)) {
+        Ok(()) => 0,
+        Err(e) => fail(e),
+    };
     // Whatever the drain left running is cut here.
     runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
     code
@@ -221,14 +228,14 @@ async fn serve(
     shared: Arc<Shared>,
     opts: Options,
     ready: &mut Option<Ready>,
-) -> i32 {
+) -> Result<(), StartError> {
     let mut server = crate::runtime::Server::new(Arc::clone(&shared));
     for l in listeners {
         match tokio::net::TcpListener::from_std(l) {
             Ok(t) => server.add_listener(t),
             Err(e) => {
                 log_msg!(Level::Error, "cannot register listener: {}", e);
-                return EX_OSERR;
+                return Err(StartError::OsLogged);
             }
         }
     }
@@ -237,7 +244,7 @@ async fn serve(
         Ok(s) => s,
         Err(e) => {
             log_msg!(Level::Error, "cannot install signal handlers: {}", e);
-            return EX_OSERR;
+            return Err(StartError::OsLogged);
         }
     };
     // block_on runs this future on the thread that blocked the signals.
@@ -254,10 +261,7 @@ async fn serve(
         None
     };
     // ops hook: admin listener, access log, readiness.
-    let _ops = match crate::ops::start(&opts, &shared) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    let _ops = crate::app::admin::start_ops(&opts, &shared)?;
     log_msg!(Level::Info, "Starting main loop. Accepting connections.");
     if let Some(r) = ready.take() {
         r.finish(0);
@@ -277,7 +281,8 @@ async fn serve(
             break;
         }
         let ok = crate::app::reload::reload(&shared, &opts.config, opts.foreground);
-        if crate::ops::hooks::reloaded(ok, &shared) {
+        let max_clients = shared.current().config.max_clients;
+        if crate::ops::hooks::reloaded(ok, max_clients) {
             server.apply(&shared.current().config).await;
         }
     }
@@ -285,12 +290,12 @@ async fn serve(
     // ops hook: not ready at once, keep accepting for --shutdown-delay.
     let delay = Duration::from_secs(opts.shutdown_delay_secs);
     if !crate::ops::shutdown::delay(delay, &mut signals).await {
-        return 0;
+        return Ok(());
     }
     server.stop_accepting().await;
     crate::ops::shutdown::close_idle(); // ops hook: idle kept connections close now
     drain(&server, Duration::from_secs(opts.grace_secs), &mut signals).await;
-    0
+    Ok(())
 }
 
 /// Wait until every connection has ended, the grace time is over, or a

@@ -3,20 +3,15 @@
 //! the failure and exits) and reload (which logs it and keeps the old
 //! generation).
 
+use crate::app::exit::StartError;
 use crate::app::privs;
 use crate::config::{self, Config, Loaded};
 use crate::filter::Filter;
 use std::sync::Arc;
 
-/// Parse the config file with tinyproxy's log lines around it; on failure
-/// return the exit status and tinyproxy's stderr text.
-pub fn load_config(path: &std::path::Path) -> Result<Loaded, (i32, String)> {
-    load_config_or_error(path).map_err(|e| (e.exit_code(), e.stderr_text()))
-}
-
-/// [`load_config`], keeping the error itself (a reload logs less of it
-/// than start-up prints).
-pub fn load_config_or_error(path: &std::path::Path) -> Result<Loaded, config::ConfigError> {
+/// Parse the config file with tinyproxy's log lines around it. The error
+/// is kept as it is: start-up prints all of it, a reload logs less.
+pub fn load_config(path: &std::path::Path) -> Result<Loaded, config::ConfigError> {
     match config::load(path) {
         Ok(loaded) => {
             for d in loaded.diagnostics.iter().filter(|d| d.to_stderr) {
@@ -52,9 +47,9 @@ pub(crate) fn unreadable_hint(path: &std::path::Path) -> String {
 }
 
 /// Load the filter file the config names (if any).
-pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, (i32, String)> {
+pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, StartError> {
     match Filter::load(&cfg.filter) {
         Ok(f) => Ok(f.map(Arc::new)),
-        Err(e) => Err((e.exit_code(), e.stderr_text())),
+        Err(e) => Err(StartError::Filter(e.stderr_text())),
     }
 }

@@ -3,7 +3,9 @@
 //! top layer: it builds a [`crate::runtime::Server`] and drives it; nothing
 //! below calls back into it.
 
+pub mod admin;
 pub mod daemon;
+pub mod exit;
 pub mod lifecycle;
 pub mod load;
 pub mod privs;

@@ -10,16 +10,12 @@
 
 mod accounts;
 
+use crate::app::exit::StartError;
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
 use nix::unistd::{Gid, Uid};
 use std::path::Path;
-
-/// EX_NOUSER: unknown user or group.
-pub const EX_NOUSER: i32 = 67;
-/// EX_NOPERM: setuid/setgid failed.
-pub const EX_NOPERM: i32 = 77;
 
 /// The uid/gid to run as, with the names used in the log lines.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,7 +27,7 @@ pub struct Ids {
 /// The ids to switch to: resolved from the system's account files when
 /// we run as root, none otherwise (`drop_privileges` then logs
 /// tinyproxy's "Not running as root" line).
-pub fn ids_for(cfg: &Config, prog: &str) -> Result<Ids, (i32, String)> {
+pub fn ids_for(cfg: &Config, prog: &str) -> Result<Ids, StartError> {
     if !Uid::effective().is_root() {
         return Ok(Ids::default());
     }
@@ -52,7 +48,7 @@ pub struct Files<'a> {
 /// user's primary group is used (tinyproxy 1.11.1 keeps gid 0 — a bug we
 /// fix). Errors are tinyproxy's stderr text (prefixed with `prog`, as
 /// tinyproxy prefixes argv[0]) and exit status.
-pub fn resolve_ids(cfg: &Config, prog: &str, files: &Files) -> Result<Ids, (i32, String)> {
+pub fn resolve_ids(cfg: &Config, prog: &str, files: &Files) -> Result<Ids, StartError> {
     let user = match &cfg.user {
         None => None,
         Some(name) => Some((name.clone(), lookup_user(name, prog, files)?)),
@@ -70,29 +66,27 @@ pub fn resolve_ids(cfg: &Config, prog: &str, files: &Files) -> Result<Ids, (i32,
     Ok(Ids { user, group })
 }
 
-fn lookup_user(name: &str, prog: &str, files: &Files) -> Result<Uid, (i32, String)> {
+fn lookup_user(name: &str, prog: &str, files: &Files) -> Result<Uid, StartError> {
     if let Ok(n) = name.parse::<u32>() {
         return Ok(Uid::from_raw(n));
     }
     match accounts::user_by_name(files.passwd, name) {
         Some(u) => Ok(Uid::from_raw(u.uid)),
-        None => Err((
-            EX_NOUSER,
-            format!("{prog}: Unable to find user \"{name}\".\n"),
-        )),
+        None => Err(StartError::NoUser(format!(
+            "{prog}: Unable to find user \"{name}\".\n"
+        ))),
     }
 }
 
-fn lookup_group(name: &str, prog: &str, files: &Files) -> Result<Gid, (i32, String)> {
+fn lookup_group(name: &str, prog: &str, files: &Files) -> Result<Gid, StartError> {
     if let Ok(n) = name.parse::<u32>() {
         return Ok(Gid::from_raw(n));
     }
     match accounts::group_by_name(files.group, name) {
         Some(g) => Ok(Gid::from_raw(g.gid)),
-        None => Err((
-            EX_NOUSER,
-            format!("{prog}: Unable to find group \"{name}\".\n"),
-        )),
+        None => Err(StartError::NoUser(format!(
+            "{prog}: Unable to find group \"{name}\".\n"
+        ))),
     }
 }
 
@@ -117,7 +111,7 @@ pub fn current_user() -> String {
 /// Give up root: supplementary groups (all dropped, as tinyproxy), then
 /// the gid, then the uid — in that order, since after `setuid` the
 /// others are no longer allowed. Not root: tinyproxy's log line only.
-pub fn drop_privileges(ids: &Ids, prog: &str) -> Result<(), (i32, String)> {
+pub fn drop_privileges(ids: &Ids, prog: &str) -> Result<(), StartError> {
     if !Uid::effective().is_root() {
         log_msg!(Level::Info, "Not running as root, so not changing UID/GID.");
         return Ok(());
@@ -126,19 +120,17 @@ pub fn drop_privileges(ids: &Ids, prog: &str) -> Result<(), (i32, String)> {
         nix::unistd::setgroups(&[])
             .and_then(|_| nix::unistd::setgid(*gid))
             .map_err(|e| {
-                (
-                    EX_NOPERM,
-                    format!("{prog}: Unable to change to group \"{name}\": {e}\n"),
-                )
+                StartError::NoPerm(format!(
+                    "{prog}: Unable to change to group \"{name}\": {e}\n"
+                ))
             })?;
         log_msg!(Level::Info, "Now running as group \"{}\".", name);
     }
     if let Some((name, uid)) = &ids.user {
         nix::unistd::setuid(*uid).map_err(|e| {
-            (
-                EX_NOPERM,
-                format!("{prog}: Unable to change to user \"{name}\": {e}\n"),
-            )
+            StartError::NoPerm(format!(
+                "{prog}: Unable to change to user \"{name}\": {e}\n"
+            ))
         })?;
         log_msg!(Level::Info, "Now running as user \"{}\".", name);
     }
@@ -148,6 +140,7 @@ pub fn drop_privileges(ids: &Ids, prog: &str) -> Result<(), (i32, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::exit::EX_NOUSER;
     use std::path::PathBuf;
 
     fn cfg(user: Option<&str>, group: Option<&str>) -> Config {
@@ -179,14 +172,14 @@ mod tests {
         assert_eq!(ids.user, Some(("tinyproxy".into(), Uid::from_raw(100))));
         assert_eq!(ids.group, Some(("tinyproxy".into(), Gid::from_raw(101))));
         assert_eq!(
-            resolve(Some("no-such-user-x"), None),
+            resolve(Some("no-such-user-x"), None).map_err(|e| (e.exit_code(), e.to_string())),
             Err((
                 EX_NOUSER,
                 "tp: Unable to find user \"no-such-user-x\".\n".into()
             ))
         );
         assert_eq!(
-            resolve(None, Some("no-such-group-x")),
+            resolve(None, Some("no-such-group-x")).map_err(|e| (e.exit_code(), e.to_string())),
             Err((
                 EX_NOUSER,
                 "tp: Unable to find group \"no-such-group-x\".\n".into()

@@ -7,7 +7,7 @@
 //! drop to `User`, a file only root can read cannot be re-read, so that
 //! reload fails (tinyproxy #417) and the running config stays.
 
-use crate::app::load::{load_config_or_error, load_filter};
+use crate::app::load::{load_config, load_filter};
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
@@ -33,7 +33,7 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
         log_msg!(Level::Warning, "Reloading config file failed!");
         return false;
     }
-    let loaded = match load_config_or_error(path) {
+    let loaded = match load_config(path) {
         Ok(l) => l,
         Err(e) => {
             crate::log::reopen();
@@ -54,10 +54,10 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
     }
     let filter = match load_filter(&cfg) {
         Ok(f) => f,
-        Err((_, text)) => {
+        Err(e) => {
             // tinyproxy exits here; we keep the old config and filter.
             crate::log::reopen();
-            log_msg!(Level::Error, "{}", text.trim_end());
+            log_msg!(Level::Error, "{}", e.to_string().trim_end());
             log_msg!(Level::Warning, "Reloading config file failed!");
             return false;
         }

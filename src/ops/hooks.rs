@@ -6,7 +6,6 @@ use super::labels;
 use super::metrics::{self, KindLabel, ReasonLabel, ResultLabel, RouteLabel};
 use super::record::{self, Kind};
 use crate::config::{UpstreamKind, UpstreamProxy};
-use crate::outbound::opensock::ConnectError;
 use crate::pages::ErrorKind;
 use std::future::Future;
 use std::time::Instant;
@@ -83,14 +82,6 @@ pub fn route(proxy: Option<&UpstreamProxy>) {
 /// caller, so no `getpeername` per connection).
 pub fn connected(peer: std::net::SocketAddr) {
     record::with(|r| r.resolved = Some(peer));
-}
-
-/// Connecting to the origin failed.
-pub fn connect_failed(e: &ConnectError) {
-    upstream_failed(match e {
-        ConnectError::Resolve(_) => labels::FAIL_DNS,
-        ConnectError::Connect(io) => labels::connect_failure(io),
-    });
 }
 
 /// An outgoing connection failed, by kind (`labels::FAIL_*`).
@@ -184,14 +175,15 @@ pub fn max_clients_reached() {
     metrics::get().max_clients_reached.inc();
 }
 
-/// A reload ended (`ok`: the new config is in force); returns `ok`.
-pub fn reloaded(ok: bool, shared: &crate::proxy::generation::Shared) -> bool {
+/// A reload ended (`ok`: the new config, whose `MaxClients` is
+/// `max_clients`, is in force); returns `ok`.
+pub fn reloaded(ok: bool, max_clients: u32) -> bool {
     let m = metrics::get();
     let result = if ok { "ok" } else { "failed" };
     m.reloads.get_or_create(&ResultLabel { result }).inc();
     if ok {
         m.config_generation.inc();
-        m.set_max_clients(shared.current().config.max_clients);
+        m.set_max_clients(max_clients);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());

@@ -11,7 +11,6 @@ use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::ErrorKind;
-use crate::proxy::client::Client;
 use crate::upstream;
 use opensock::ConnectError;
 use std::os::fd::AsRawFd;
@@ -36,10 +35,11 @@ pub fn route<'a>(cfg: &'a Config, target: &Target) -> Option<&'a UpstreamProxy> 
     upstream::route(&cfg.upstreams, &target.host)
 }
 
-/// Connect towards `target` for `client` through `proxy`, the route
+/// Connect towards `target` from the local address `local` (the one the
+/// client reached us on) through `proxy`, the route
 /// [`route`] chose (`None`: direct), logging the decision as tinyproxy.
 pub async fn open<'a>(
-    client: &Client,
+    local: std::net::IpAddr,
     cfg: &'a Config,
     target: &Target,
     proxy: Option<&'a UpstreamProxy>,
@@ -52,7 +52,7 @@ pub async fn open<'a>(
         );
     }
     crate::ops::hooks::route(proxy); // ops hook
-    let local = Some(client.local.ip());
+    let local = Some(local);
     let Some(p) = proxy else {
         let (stream, reached) = opensock::open(cfg, &target.host, target.port, local)
             .await
@@ -116,7 +116,7 @@ pub async fn open<'a>(
 }
 
 fn unable_to_connect(e: ConnectError) -> OutboundError {
-    crate::ops::hooks::connect_failed(&e); // ops hook
+    crate::ops::hooks::upstream_failed(e.failure_label()); // ops hook
     OutboundError {
         kind: ErrorKind::UnableToConnect,
         error: Some(e.reason()),

@@ -29,6 +29,14 @@ impl ConnectError {
             ConnectError::Connect(e) => crate::sys::strerror(e),
         }
     }
+
+    /// The metrics label of this failure (`ops::labels::FAIL_*`).
+    pub fn failure_label(&self) -> &'static str {
+        match self {
+            ConnectError::Resolve(_) => crate::ops::labels::FAIL_DNS,
+            ConnectError::Connect(io) => crate::ops::labels::connect_failure(io),
+        }
+    }
 }
 
 /// Open a TCP connection to `host:port` as tinyproxy does, logging its

@@ -42,14 +42,6 @@ pub struct Client {
     pub reset_on_close: bool,
 }
 
-/// An IPv4-mapped IPv6 address as the IPv4 address it carries.
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 impl Client {
     /// After a final answer to a request that was not read to its end (and
     /// after our write side is shut): read and drop what the client still
@@ -74,8 +66,8 @@ impl Client {
         timeout: Duration,
     ) -> std::io::Result<Client> {
         let local = stream.local_addr()?;
-        let local = SocketAddr::new(canonical(local.ip()), local.port());
-        let ip = canonical(peer.ip());
+        let local = SocketAddr::new(local.ip().to_canonical(), local.port());
+        let ip = peer.ip().to_canonical();
         let (r, w) = stream.into_split();
         Ok(Client {
             rd: BufReader::with_capacity(READ_BUF, r),

@@ -16,7 +16,7 @@ use crate::proxy::generation::Shared;
 use crate::proxy::next::Next;
 use crate::proxy::request::serve_one;
 use crate::proxy::slots::Slots;
-use crate::runtime::guard::Trace;
+use crate::proxy::trace::Trace;
 use futures_util::FutureExt;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;

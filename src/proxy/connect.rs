@@ -26,7 +26,7 @@ use tokio::net::TcpStream;
 pub async fn connect(client: &mut Client, gen: &Generation, req: Request, target: Target) -> Next {
     let cfg = &*gen.config;
     let route = outbound::route(cfg, &target);
-    let out = match outbound::open(client, cfg, &target, route).await {
+    let out = match outbound::open(client.local.ip(), cfg, &target, route).await {
         Ok(o) => o,
         Err(e) => {
             let info = ErrorInfo {

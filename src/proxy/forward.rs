@@ -225,7 +225,7 @@ async fn open<'a>(
     route: Option<&'a crate::config::UpstreamProxy>,
     line: &RequestLine,
 ) -> Option<(OriginConn, Option<&'a crate::config::UpstreamProxy>)> {
-    match outbound::open(client, cfg, target, route).await {
+    match outbound::open(client.local.ip(), cfg, target, route).await {
         Ok(o) => Some((
             OriginConn::new(&target.host, target.port, o.stream, o.fd, cfg.timeout),
             o.http_proxy,

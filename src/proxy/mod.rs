@@ -15,3 +15,4 @@ pub mod request;
 pub mod response;
 pub mod slots;
 pub mod target;
+pub mod trace;

@@ -4,7 +4,11 @@
 //! not fill tinyproxy's log), and has its own small connection limit and
 //! timeouts so a flood on it cannot take proxy capacity.
 
-use super::{metrics, shutdown};
+use crate::app::exit::StartError;
+use crate::cli::Options;
+use crate::log::Level;
+use crate::log_msg;
+use crate::ops::{metrics, shutdown};
 use crate::proxy::generation::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +16,54 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+
+/// What `start` leaves running; dropping it stops the admin listener.
+pub struct Running {
+    admin: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(t) = self.admin.take() {
+            t.abort();
+        }
+    }
+}
+
+/// Start the ops side the command line asked for (access log writer, admin
+/// listener) and mark the process ready. Called once the proxy listeners
+/// are registered. Fails (after logging) when the access log cannot be
+/// opened or the admin port cannot be bound.
+pub fn start_ops(opts: &Options, shared: &Arc<Shared>) -> Result<Running, StartError> {
+    metrics::get().set_max_clients(shared.current().config.max_clients);
+    if let Some(spec) = &opts.access_log {
+        if let Err(e) = crate::ops::access_log::install(spec) {
+            log_msg!(Level::Error, "cannot open the access log: {}", e);
+            return Err(StartError::Os(format!(
+                "tinyproxy: cannot open the access log: {e}\n"
+            )));
+        }
+    }
+    let admin = match opts.admin {
+        None => None,
+        Some(addr) => match start(addr, Arc::clone(shared)) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                log_msg!(
+                    Level::Error,
+                    "cannot listen on the admin port {}: {}",
+                    addr,
+                    e
+                );
+                return Err(StartError::Os(format!(
+                    "tinyproxy: cannot listen on the admin port {addr}: {e}\n"
+                )));
+            }
+        },
+    };
+    shutdown::set_ready();
+    Ok(Running { admin })
+}
 
 /// Admin connections served at once; more are closed at once.
 const MAX_CONNS: usize = 16;
