@@ -2,7 +2,7 @@
 //! both directions with their framing checked, and the client connection
 //! kept alive when both the client and the response allow it.
 
-use crate::config::Config;
+use crate::config::{Config, UpstreamProxy};
 use crate::http::framing::{
     copy_body, request_framing, response_framing, split_buffered, Asked, Framing,
 };
@@ -10,7 +10,9 @@ use crate::http::headers::Headers;
 use crate::http::request::{MethodKind, RequestLine};
 use crate::http::reverse::{self, ReverseRules};
 use crate::http::rewrite::client_wants_keepalive;
-use crate::http::rewrite::{build_request, build_response_head, ClientConnection, OutgoingRequest};
+use crate::http::rewrite::{
+    build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
+};
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
@@ -37,16 +39,85 @@ pub struct Forward {
     pub reverse_rule: Option<String>,
 }
 
-/// Forward `req` (directly or via an upstream) and relay the response.
+/// Forward `req` (directly or via an upstream) and relay the response:
+/// check the body framing, get an origin connection (a kept one when it
+/// may be reused), exchange, then relay the response and decide whether
+/// the client connection stays open.
 pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: Forward) -> Next {
     let cfg = &*gen.config;
+    let Some(framing) = request_body_framing(client, cfg, &req).await else {
+        return Next::Close;
+    };
+    let wants_keepalive = client_wants_keepalive(req.line.version, &req.headers);
+    let Request {
+        line,
+        headers: req_headers,
+    } = req;
     let Forward {
         target,
         host_header,
         reverse_rule,
     } = fwd;
-    let framing = match request_framing(req.line.version, &req.headers) {
-        Ok(f) => f,
+    let route = outbound::route(cfg, &target);
+    let reusable = origin::reusable(
+        route.is_none(),
+        line.version,
+        wants_keepalive,
+        client.served,
+    );
+    let kept = client.origin.take();
+    let reused = kept.filter(|o| reusable && o.goes_to(&target.host, target.port) && o.is_fresh());
+    let was_reused = reused.is_some();
+    let (conn, http_proxy) = match reused {
+        Some(o) => (o, None),
+        None => match open(client, cfg, &target, route, &line).await {
+            Some(x) => x,
+            None => return Next::Close,
+        },
+    };
+    let head = build_request(
+        &OutgoingRequest {
+            method: &line.method,
+            version: line.version,
+            target: &target,
+            host_header,
+            absolute: http_proxy.is_some(),
+            upstream_auth: http_proxy
+                .and_then(|p| p.credentials.as_ref())
+                .map(upstream::proxy_authorization),
+            client_ip: &client.ip_text,
+            keep_origin: reusable,
+        },
+        req_headers,
+        &gen.headers,
+    );
+    let sent = Sent {
+        line: &line,
+        target: &target,
+        route,
+        framing,
+        was_reused,
+    };
+    let (conn, answer) = match exchange_once_more(client, cfg, conn, &head, &sent).await {
+        Ok(x) => x,
+        Err(next) => return next,
+    };
+    drop(head);
+    let reply = Reply {
+        line: &line,
+        host: &target.host,
+        wants_keepalive,
+        reusable,
+        reverse_rule: reverse_rule.as_deref(),
+    };
+    relay_response(client, gen, conn, answer, &reply).await
+}
+
+/// The request's body framing; `None` (after answering 400) when it is
+/// ambiguous (RFC 9112 §6.3), as relaying it would allow smuggling.
+async fn request_body_framing(client: &mut Client, cfg: &Config, req: &Request) -> Option<Framing> {
+    match request_framing(req.line.version, &req.headers) {
+        Ok(f) => Some(f),
         Err(e) => {
             log_msg!(
                 Level::Warning,
@@ -61,70 +132,88 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
             };
             client.send_error(cfg, ErrorKind::BadRequest, info).await;
             client.linger().await;
-            return Next::Close;
+            None
         }
-    };
-    let wants_keepalive = client_wants_keepalive(req.line.version, &req.headers);
-    let Request {
-        line,
-        headers: req_headers,
-    } = req;
-    let route = outbound::route(cfg, &target);
-    let reusable = origin::reusable(
-        route.is_none(),
-        line.version,
-        wants_keepalive,
-        client.served,
-    );
-    let kept = client.origin.take();
-    let reused = kept.filter(|o| reusable && o.goes_to(&target.host, target.port) && o.is_fresh());
-    let was_reused = reused.is_some();
-    let (mut conn, http_proxy) = match reused {
-        Some(o) => (o, None),
-        None => match open(client, cfg, &target, route, &line).await {
-            Some(x) => x,
-            None => return Next::Close,
-        },
-    };
-    let upstream_auth = http_proxy
-        .and_then(|p: &crate::config::UpstreamProxy| p.credentials.as_ref())
-        .map(upstream::proxy_authorization);
-    let head = build_request(
-        &OutgoingRequest {
-            method: &line.method,
-            version: line.version,
-            target: &target,
-            host_header,
-            absolute: http_proxy.is_some(),
-            upstream_auth,
-            client_ip: &client.ip_text,
-            keep_origin: reusable,
-        },
-        req_headers,
-        &gen.headers,
-    );
-    let http09 = line.version.is_http09();
-    let mut result =
-        send_and_exchange(client, cfg, &mut conn, &head, framing, http09, was_reused).await;
-    // A kept connection the origin closed meanwhile: one fresh try, when
-    // no request body has been consumed.
-    if was_reused && framing == Framing::Empty && matches!(result, Err(Failure::Stale)) {
-        conn = match open(client, cfg, &target, route, &line).await {
-            Some((c, _)) => c,
-            None => return Next::Close,
-        };
-        result = send_and_exchange(client, cfg, &mut conn, &head, framing, http09, false).await;
     }
-    drop(head);
-    let server_fd = conn.fd;
-    let (status, mut headers, body_complete) = match result {
-        Ok(x) => x,
+}
+
+/// What was sent towards the origin, for a second try.
+struct Sent<'a> {
+    line: &'a RequestLine,
+    target: &'a Target,
+    route: Option<&'a UpstreamProxy>,
+    framing: Framing,
+    was_reused: bool,
+}
+
+/// A response head that may be relayed: status, headers, and whether the
+/// request body was sent whole.
+type Answer = (StatusLine, Headers, bool);
+
+/// Send the request head and exchange; a kept connection the origin closed
+/// meanwhile gets one fresh try, when no request body has been consumed.
+/// `Err`: the client has had its answer (an error page or nothing).
+async fn exchange_once_more(
+    client: &mut Client,
+    cfg: &Config,
+    mut conn: OriginConn,
+    head: &[u8],
+    sent: &Sent<'_>,
+) -> Result<(OriginConn, Answer), Next> {
+    let http09 = sent.line.version.is_http09();
+    let framing = sent.framing;
+    let mut result = send_and_exchange(
+        client,
+        cfg,
+        &mut conn,
+        head,
+        framing,
+        http09,
+        sent.was_reused,
+    )
+    .await;
+    if sent.was_reused && framing == Framing::Empty && matches!(result, Err(Failure::Stale)) {
+        conn = match open(client, cfg, sent.target, sent.route, sent.line).await {
+            Some((c, _)) => c,
+            None => return Err(Next::Close),
+        };
+        result = send_and_exchange(client, cfg, &mut conn, head, framing, http09, false).await;
+    }
+    match result {
+        Ok(answer) => Ok((conn, answer)),
         Err(fail) => {
-            return fail
-                .answer(client, cfg, &line, &target.host, server_fd)
-                .await
+            let server_fd = conn.fd;
+            Err(fail
+                .answer(client, cfg, sent.line, &sent.target.host, server_fd)
+                .await)
         }
-    };
+    }
+}
+
+/// What decides how the response goes back to the client.
+struct Reply<'a> {
+    line: &'a RequestLine,
+    host: &'a str,
+    wants_keepalive: bool,
+    /// The origin connection may be kept for this client's next request.
+    reusable: bool,
+    reverse_rule: Option<&'a str>,
+}
+
+/// Relay the response head (rewritten) and body, then keep both
+/// connections for the next request or close them: the client's is kept
+/// only when it asked, the body was sent whole and the response's length
+/// is known.
+async fn relay_response(
+    client: &mut Client,
+    gen: &Generation,
+    mut conn: OriginConn,
+    answer: Answer,
+    reply: &Reply<'_>,
+) -> Next {
+    let cfg = &*gen.config;
+    let (status, mut headers, body_complete) = answer;
+    let (line, server_fd) = (reply.line, conn.fd);
     crate::ops::hooks::response(status.code); // ops hook
     let asked = Asked {
         head: line.method_kind() == MethodKind::Head,
@@ -132,7 +221,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
     };
     let rf = match response_framing(asked, status.code, status.http10, &headers) {
         Ok(rf) => rf,
-        Err(e) => return refuse_response(client, cfg, &line, &target.host, server_fd, e).await,
+        Err(e) => return refuse_response(client, cfg, line, reply.host, server_fd, e).await,
     };
     rf.apply(&mut headers);
     let resp_framing = rf.framing;
@@ -142,16 +231,17 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
             "Server answered before the whole request body was sent; closing after the response"
         );
     }
-    let keep = wants_keepalive && body_complete && rf.may_keep(line.version);
-    let keep_origin = keep && reusable && origin::origin_keeps(&status, &headers, resp_framing);
+    let keep = reply.wants_keepalive && body_complete && rf.may_keep(line.version);
+    let keep_origin =
+        keep && reply.reusable && origin::origin_keeps(&status, &headers, resp_framing);
     let client_conn = if keep {
         ClientConnection::KeepAlive
     } else {
         ClientConnection::Close
     };
     let (mut early, mut rest) = (0usize, resp_framing);
-    if !http09 {
-        let (headers, extra) = reverse_response(&gen.reverse, headers, reverse_rule.as_deref());
+    if !line.version.is_http09() {
+        let (headers, extra) = reverse_response(&gen.reverse, headers, reply.reverse_rule);
         let head = build_response_head(
             &status,
             headers,
@@ -222,9 +312,9 @@ async fn open<'a>(
     client: &mut Client,
     cfg: &'a Config,
     target: &Target,
-    route: Option<&'a crate::config::UpstreamProxy>,
+    route: Option<&'a UpstreamProxy>,
     line: &RequestLine,
-) -> Option<(OriginConn, Option<&'a crate::config::UpstreamProxy>)> {
+) -> Option<(OriginConn, Option<&'a UpstreamProxy>)> {
     match outbound::open(client.local.ip(), cfg, target, route).await {
         Ok(o) => Some((
             OriginConn::new(&target.host, target.port, o.stream, o.fd, cfg.timeout),
