@@ -89,32 +89,8 @@ pub fn parse(prog: &str, args: &[String]) -> Command {
                 return Command::Usage(format!("{prog}: unrecognized option '{long}'"))
             }
             short if short.starts_with('-') && short.len() > 1 => {
-                let chars: Vec<char> = short[1..].chars().collect();
-                let mut k = 0;
-                while k < chars.len() {
-                    match chars[k] {
-                        'd' => o.foreground = true,
-                        'v' => return Command::Print(version()),
-                        'h' => return Command::Print(usage()),
-                        'c' => {
-                            let rest: String = chars[k + 1..].iter().collect();
-                            if !rest.is_empty() {
-                                o.config = PathBuf::from(rest);
-                            } else if let Some(v) = args.get(i) {
-                                o.config = PathBuf::from(v);
-                                i += 1;
-                            } else {
-                                return Command::Usage(format!(
-                                    "{prog}: option requires an argument -- 'c'"
-                                ));
-                            }
-                            break;
-                        }
-                        other => {
-                            return Command::Usage(format!("{prog}: invalid option -- '{other}'"))
-                        }
-                    }
-                    k += 1;
+                if let Some(done) = short_options(prog, &mut o, &short[1..], args, &mut i) {
+                    return done;
                 }
             }
             // getopt stops at the first non-option; tinyproxy ignores the rest.
@@ -122,6 +98,46 @@ pub fn parse(prog: &str, args: &[String]) -> Command {
         }
     }
     Command::Run(o)
+}
+
+/// One getopt cluster of short options without its `-` (`dc` of `-dc
+/// FILE`, `cFILE`): `-c` takes the rest of the cluster, or else the next
+/// argument (`i` moves past it). `Some`: parsing ends with this outcome.
+fn short_options(
+    prog: &str,
+    o: &mut Options,
+    cluster: &str,
+    args: &[String],
+    i: &mut usize,
+) -> Option<Command> {
+    let chars: Vec<char> = cluster.chars().collect();
+    for (k, c) in chars.iter().enumerate() {
+        match c {
+            'd' => o.foreground = true,
+            'v' => return Some(Command::Print(version())),
+            'h' => return Some(Command::Print(usage())),
+            'c' => {
+                let rest: String = chars[k + 1..].iter().collect();
+                if !rest.is_empty() {
+                    o.config = PathBuf::from(rest);
+                } else if let Some(v) = args.get(*i) {
+                    o.config = PathBuf::from(v);
+                    *i += 1;
+                } else {
+                    return Some(Command::Usage(format!(
+                        "{prog}: option requires an argument -- 'c'"
+                    )));
+                }
+                return None;
+            }
+            other => {
+                return Some(Command::Usage(format!(
+                    "{prog}: invalid option -- '{other}'"
+                )))
+            }
+        }
+    }
+    None
 }
 
 /// The options of the admin listener, access log and shutdown delay.

@@ -4,6 +4,7 @@
 
 use crate::config::{Config, UpstreamProxy};
 use crate::http::framing::{copy_body, response_framing, Asked, Framing};
+use crate::http::headers::Headers;
 use crate::http::request::RequestLine;
 use crate::http::rewrite::{
     build_request, build_response_head, ClientConnection, OutgoingRequest, StatusLine,
@@ -75,27 +76,8 @@ async fn via_http_upstream(
     proxy: &UpstreamProxy,
 ) -> Next {
     let cfg = &*gen.config;
-    let authority = Target {
-        path: format!("{}:{}", target.host_for_url(), target.port),
-        ..target.clone()
-    };
-    let head = build_request(
-        &OutgoingRequest {
-            method: "CONNECT",
-            version: req.line.version,
-            target: &authority,
-            host_header: target.host_header(),
-            absolute: false,
-            upstream_auth: proxy
-                .credentials
-                .as_ref()
-                .map(upstream::proxy_authorization),
-            client_ip: &client.ip_text,
-            keep_origin: false,
-        },
-        req.headers,
-        &gen.headers,
-    );
+    let Request { line, headers } = req;
+    let head = upstream_connect_head(client, gen, &line, headers, &target, proxy);
     let (rd, wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
     let mut wr = crate::outbound::timed::TimedWrite::new(wr, cfg.timeout);
@@ -106,7 +88,7 @@ async fn via_http_upstream(
     let (status, headers) =
         match read_response_head(&mut rd, &mut client.wr, cfg.timeout, false).await {
             Ok(x) => x,
-            Err(e) => return no_usable_answer(client, cfg, &req.line, &target, fd, e).await,
+            Err(e) => return no_usable_answer(client, cfg, &line, &target, fd, e).await,
         };
     let ok = (200..300).contains(&status.code);
     crate::ops::hooks::response(status.code); // ops hook
@@ -127,7 +109,7 @@ async fn via_http_upstream(
     } else {
         ClientConnection::Close
     };
-    let reply = build_response_head(&status, headers, req.line.version, conn, &[], &gen.headers);
+    let reply = build_response_head(&status, headers, line.version, conn, &[], &gen.headers);
     if client.wr.write_all(&reply).await.is_err() {
         return Next::Close;
     }
@@ -146,6 +128,40 @@ async fn via_http_upstream(
         }),
         Err(_) => Next::Close,
     }
+}
+
+/// Our CONNECT request to an HTTP upstream: the authority `host:port` as
+/// its target, the client's headers rewritten as for any forwarded
+/// request, and the upstream's credentials when the rule has them.
+fn upstream_connect_head(
+    client: &Client,
+    gen: &Generation,
+    line: &RequestLine,
+    headers: Headers,
+    target: &Target,
+    proxy: &UpstreamProxy,
+) -> Vec<u8> {
+    let authority = Target {
+        path: format!("{}:{}", target.host_for_url(), target.port),
+        ..target.clone()
+    };
+    build_request(
+        &OutgoingRequest {
+            method: "CONNECT",
+            version: line.version,
+            target: &authority,
+            host_header: target.host_header(),
+            absolute: false,
+            upstream_auth: proxy
+                .credentials
+                .as_ref()
+                .map(upstream::proxy_authorization),
+            client_ip: &client.ip_text,
+            keep_origin: false,
+        },
+        headers,
+        &gen.headers,
+    )
 }
 
 /// The HTTP upstream closed, timed out or spoke no HTTP before answering
