@@ -140,7 +140,17 @@ impl Metrics {
         }
     }
 
+    /// Register every metric, in the order a scrape lists them.
     fn with_registered(mut self) -> Metrics {
+        self.register_traffic();
+        self.register_durations();
+        self.register_limits_and_build();
+        self
+    }
+
+    /// What went through the proxy: requests, denials, outgoing
+    /// connections, tunnels and bytes.
+    fn register_traffic(&mut self) {
         let r = &mut self.registry;
         r.register(
             "requests",
@@ -174,6 +184,11 @@ impl Metrics {
             Unit::Bytes,
             self.bytes.clone(),
         );
+    }
+
+    /// How long connecting, resolving and client connections took.
+    fn register_durations(&mut self) {
+        let r = &mut self.registry;
         r.register_with_unit(
             "connect_duration",
             "Time to connect to an origin or upstream address",
@@ -192,6 +207,12 @@ impl Metrics {
             Unit::Seconds,
             self.connection_seconds.clone(),
         );
+    }
+
+    /// The limits and configuration in force, the access log's losses,
+    /// the build, and tinyproxy's stats counters (read at each scrape).
+    fn register_limits_and_build(&mut self) {
+        let r = &mut self.registry;
         r.register(
             "max_clients",
             "The MaxClients limit in force",
@@ -231,7 +252,6 @@ impl Metrics {
             ]),
         );
         r.register_collector(Box::new(StatsCollector));
-        self
     }
 
     pub fn set_max_clients(&self, n: u32) {
