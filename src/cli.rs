@@ -40,7 +40,7 @@ pub enum Command {
 /// Default drain time on SIGTERM, in seconds.
 pub const DEFAULT_GRACE_SECS: u64 = 10;
 
-/// Parse `args` (without argv[0]); `prog` is used in getopt-style errors.
+/// Parse `args` (without `argv[0]`); `prog` is used in getopt-style errors.
 pub fn parse(prog: &str, args: &[String]) -> Command {
     let mut o = Options {
         foreground: false,

@@ -30,7 +30,7 @@ use std::time::Duration;
 const RUNTIME_SHUTDOWN: Duration = Duration::from_millis(200);
 
 /// argv[0], which tinyproxy puts in front of most of its stderr lines.
-pub fn prog() -> String {
+pub(crate) fn prog() -> String {
     std::env::args_os()
         .next()
         .map(|a| a.to_string_lossy().into_owned())

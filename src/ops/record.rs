@@ -82,7 +82,7 @@ fn finish(close: Option<&'static str>) {
 /// The request boundary of a kept-alive connection: account the request
 /// just served. `false`: close the connection now, because a shutdown is
 /// draining connections. (Waiting for the next request, with the idle
-/// limit, the slot eviction and [`shutdown::closing`], is the connection
+/// limit, the slot eviction and `shutdown::closing`, is the connection
 /// loop's.)
 pub fn request_boundary() -> bool {
     if shutdown::is_closing() {

@@ -45,10 +45,6 @@ impl<W> TimedWrite<W> {
         self.stall = None;
     }
 
-    pub fn get_ref(&self) -> &W {
-        &self.inner
-    }
-
     pub fn into_inner(self) -> W {
         self.inner
     }
