@@ -30,10 +30,7 @@ pub fn load_config(path: &std::path::Path) -> Result<Loaded, config::ConfigError
 /// usual fix: a Secret or ConfigMap mounted with mode 0400 belongs to
 /// root, and the image runs as nobody.
 pub(crate) fn unreadable_hint(path: &std::path::Path) -> String {
-    let denied = std::fs::File::open(path)
-        .err()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
-    if !denied {
+    if !permission_denied(path) {
         return String::new();
     }
     format!(
@@ -44,6 +41,15 @@ pub(crate) fn unreadable_hint(path: &std::path::Path) -> String {
         path.display(),
         privs::current_user()
     )
+}
+
+/// Whether opening `path` fails for want of permission (the usual reason:
+/// a root-only file, read after the privilege drop or in a pod running as
+/// nobody).
+pub(crate) fn permission_denied(path: &std::path::Path) -> bool {
+    std::fs::File::open(path)
+        .err()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
 }
 
 /// Load the filter file the config names (if any).

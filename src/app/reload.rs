@@ -86,10 +86,7 @@ fn is_fifo(path: &Path) -> bool {
 /// After the privilege drop a root-only file is the usual reason a reload
 /// cannot open the config: say so.
 fn unreadable_hint(path: &Path) {
-    let denied = std::fs::File::open(path)
-        .err()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
-    if denied {
+    if crate::app::load::permission_denied(path) {
         log_msg!(
             Level::Error,
             "The config file is not readable by uid {}, which the proxy runs as now; \
