@@ -1,15 +1,18 @@
 //! tinyproxy-rs: a memory-safe, config-compatible drop-in for tinyproxy 1.11.
 //!
 //! Layers, each depending only on the ones below it: `app` (process
-//! lifecycle: start-up, daemon, privileges, signals, reload) → `runtime`
-//! (accept loops, listeners, the per-connection panic guard) → `proxy` (one
-//! client connection: request head, decision, forward or tunnel, keep-alive)
-//! → `policy` (ACL, BasicAuth) and `outbound` (dialling the origin or an
-//! upstream) → `http` (never `Config`), `upstream`, `tunnel`, `filter`
-//! (wire formats and relays) → `config` (and the per-concern settings built
-//! from it), `log`, `pages`, `counters` (what the stats page shows),
-//! `netmatch` (address and domain rules), `ops` hooks, `sys`. `cli` parses
-//! the command line for `app`.
+//! Layers, each depending only on the ones below it: `app` (process
+//! lifecycle: start-up, daemon, privileges, signals, reload; `cli` parses
+//! its command line) → `runtime` (accept loops, listeners, the
+//! per-connection panic guard) → `proxy` (one client connection: request
+//! head, decision, forward or tunnel, keep-alive) → `policy` (ACL,
+//! BasicAuth) and `outbound` (dialling the origin or an upstream) →
+//! `upstream` (routing and connectors), `filter`, `ops` (metrics and
+//! access-log hooks) → `tunnel`, `pages` (error and stats pages) → `config`
+//! (and the per-concern settings built from it) → `http` (wire format,
+//! never `Config`), `log`, `counters` (what the stats page shows),
+//! `netmatch` (address and domain rules) → `sys`. README's "How a request
+//! flows" walks a request through them.
 
 // No unsafe code: system calls go through std or nix's safe wrappers
 // (tunnel's splice relay included).
