@@ -144,6 +144,48 @@ impl Tally {
     }
 }
 
+/// Runs before an unexplained result is believed.
+const ATTEMPTS: usize = 3;
+
+/// Run a scenario; when either column is unexplained, run it again (up to
+/// `ATTEMPTS` in all) and keep the later result, printing the first one.
+/// Some scenarios race inside the C proxies themselves: once, under load,
+/// tinyproxy 1.11.1 served `loop_request_to_proxy_itself` through its
+/// transparent path instead of its loop check (its self-connection was not
+/// yet recorded when its own accept ran). A real difference shows on every
+/// run, and every rerun is printed to CI's log.
+fn run_with_reruns(s: &Scenario) -> Column {
+    let mut out = compare::run_scenario(s);
+    for attempt in 2..=ATTEMPTS {
+        let failed = |o: &Outcome| matches!(o, Outcome::Failed(_));
+        if !failed(&out.reference) && !failed(&out.debian) {
+            break;
+        }
+        let first = [("1.11.3+", &out.reference), ("1.11.1", &out.debian)]
+            .into_iter()
+            .filter_map(|(w, o)| match o {
+                Outcome::Failed(d) => Some(format!("vs {w}: {d}")),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        println!(
+            "compat: {} unexplained, run {attempt} of {ATTEMPTS} follows; it said:\n{first}",
+            s.name
+        );
+        let _ = std::io::Write::write_all(
+            &mut std::io::stdout(),
+            format!(
+                "compat: {} unexplained once, run again (run {attempt} of {ATTEMPTS})\n",
+                s.name
+            )
+            .as_bytes(),
+        );
+        out = compare::run_scenario(s);
+    }
+    out
+}
+
 fn run_all(all: Vec<Scenario>) -> Vec<(&'static str, Column)> {
     let jobs: usize = std::env::var("COMPAT_JOBS")
         .ok()
@@ -158,7 +200,7 @@ fn run_all(all: Vec<Scenario>) -> Vec<(&'static str, Column)> {
                 let Some(s) = q.lock().expect("queue").pop() else {
                     return;
                 };
-                let out = compare::run_scenario(&s);
+                let out = run_with_reruns(&s);
                 r.lock().expect("results").push((s.name, out));
             })
         })
