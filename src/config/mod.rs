@@ -221,7 +221,7 @@ fn finish(mut st: State, path: &Path) -> Result<Loaded, ConfigError> {
             earlier_stderr: stderr_lines(&st),
         });
     }
-    if st.config.user.is_none() && running_as_root() {
+    if st.config.process.user.is_none() && running_as_root() {
         st.warn(
             0,
             "You SHOULD set a UserName in the config file. Using current user instead.".into(),

@@ -16,6 +16,7 @@ pub const DEFAULT_MAX_CLIENTS: u32 = 100;
 pub const DEFAULT_STAT_HOST: &str = "tinyproxy.stats";
 pub const DEFAULT_REALM: &str = "Tinyproxy";
 
+pub use super::process::ProcessSettings;
 pub use crate::log::LogLevel;
 
 /// An address for `Listen` or `Bind`, with the optional IPv6 scope
@@ -154,8 +155,8 @@ pub use crate::http::reverse::ReversePath;
 pub struct Config {
     /// The file this was read from (for reload and messages).
     pub path: PathBuf,
-    pub user: Option<String>,
-    pub group: Option<String>,
+    /// `User`, `Group`, `PidFile`: applied at start only.
+    pub process: ProcessSettings,
     pub port: u16,
     /// Empty: the dual-stack wildcard.
     pub listen: Vec<ScopedAddr>,
@@ -171,7 +172,6 @@ pub struct Config {
     pub syslog: bool,
     /// `None` when the file has no `LogLevel` (the default, Info).
     pub log_level: Option<LogLevel>,
-    pub pid_file: Option<PathBuf>,
     pub xtinyproxy: bool,
     /// In file order; routing applies tinyproxy's last-match-wins.
     pub upstreams: Vec<UpstreamRule>,
@@ -202,8 +202,7 @@ impl Config {
     pub fn with_defaults(path: PathBuf) -> Config {
         Config {
             path,
-            user: None,
-            group: None,
+            process: ProcessSettings::default(),
             port: 0,
             listen: Vec::new(),
             bind: Vec::new(),
@@ -216,7 +215,6 @@ impl Config {
             log_file: None,
             syslog: false,
             log_level: None,
-            pid_file: None,
             xtinyproxy: false,
             upstreams: Vec::new(),
             max_clients: DEFAULT_MAX_CLIENTS,
