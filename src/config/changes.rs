@@ -1,6 +1,6 @@
 //! What a reload changes, computed from the two configurations: the
 //! directives a reload applies, and whether the restart-only part
-//! ([`ProcessSettings`](super::ProcessSettings): `User`, `Group`,
+//! ([`ProcessSettings`](super::types::ProcessSettings): `User`, `Group`,
 //! `PidFile`) differs.
 //!
 //! `changed_directives` names every `Config` field (no `..` in the
@@ -86,7 +86,7 @@ impl Config {
     }
 
     /// Whether `new` changes a setting that only a restart applies: any
-    /// field of [`ProcessSettings`](super::ProcessSettings).
+    /// field of [`ProcessSettings`](super::types::ProcessSettings).
     pub fn restart_needed(&self, new: &Config) -> bool {
         self.process != new.process
     }

@@ -1,26 +1,8 @@
-//! What only a restart applies: whom the process runs as (`User`,
-//! `Group`) and its `PidFile`. These are used once, at start, before the
-//! privilege drop; a reload that changes them is reported, not applied.
-//!
-//! `Port`/`Listen` (rebound on reload), `LogFile`/`Syslog` (reopened on
-//! reload) are not here: a reload applies them (COMPATIBILITY.md
-//! `reload-rebind`, `log-fallback-stderr`).
+//! `User` and `Group`: whom the process runs as (applied once, at start;
+//! a reload cannot change them: see `ProcessSettings`).
 
 use super::parse_state::{Ctx, HResult, State};
 use super::values::{checked_word, is_alnum, sole, In};
-use std::path::PathBuf;
-
-/// The restart-only settings of a [`Config`](super::Config), compared as
-/// a whole by [`Config::restart_needed`](super::Config::restart_needed).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProcessSettings {
-    /// `User`: name or number, as written.
-    pub user: Option<String>,
-    /// `Group`: name or number, as written.
-    pub group: Option<String>,
-    /// `PidFile`.
-    pub pid_file: Option<PathBuf>,
-}
 
 /// `User`/`Group`: ALNUM (`[-a-z0-9._]+`, any case), stored as written.
 pub fn alnum_dir(st: &mut State, c: &Ctx<'_>, r: In<'_>, f: fn(&mut State, String)) -> HResult {

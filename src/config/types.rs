@@ -16,7 +16,6 @@ pub const DEFAULT_MAX_CLIENTS: u32 = 100;
 pub const DEFAULT_STAT_HOST: &str = "tinyproxy.stats";
 pub const DEFAULT_REALM: &str = "Tinyproxy";
 
-pub use super::process::ProcessSettings;
 pub use crate::log::LogLevel;
 
 /// An address for `Listen` or `Bind`, with the optional IPv6 scope
@@ -149,6 +148,25 @@ pub struct FilterConfig {
 }
 
 pub use crate::http::reverse::ReversePath;
+
+/// What only a restart applies: whom the process runs as (`User`,
+/// `Group`) and its `PidFile`, used once at start, before the privilege
+/// drop; a reload that changes them is reported, not applied.
+/// `Port`/`Listen` (rebound) and `LogFile`/`Syslog` (reopened) are not
+/// here: a reload applies them (COMPATIBILITY.md `reload-rebind`,
+/// `log-fallback-stderr`).
+///
+/// The restart-only part of a [`Config`], compared as a whole by
+/// [`Config::restart_needed`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessSettings {
+    /// `User`: name or number, as written.
+    pub user: Option<String>,
+    /// `Group`: name or number, as written.
+    pub group: Option<String>,
+    /// `PidFile`.
+    pub pid_file: Option<PathBuf>,
+}
 
 /// The whole configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
