@@ -103,7 +103,7 @@ fn check_report(path: &std::path::Path, loaded: &Loaded) -> Result<(), StartErro
             );
         }
     }
-    load_filter(&loaded.config)?;
+    load_filter(&loaded.config.filter)?;
     println!("{}: configuration OK", path.display());
     Ok(())
 }
@@ -125,7 +125,7 @@ fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, StartError> {
         return Ok(None);
     }
     let cfg = Arc::new(loaded.config);
-    let filter = interruptible(|| load_filter(&cfg))?;
+    let filter = interruptible(|| load_filter(&cfg.filter))?;
     let ids = privs::ids_for(&cfg.process, prog)?;
     let listeners = listen::bind_all(&cfg).map_err(|e| StartError::Os(format!("{prog}: {e}\n")))?;
     Ok(Some(Prepared {

@@ -35,6 +35,7 @@ mod values;
 
 pub use diagnostic::Diagnostic;
 pub use error::{ConfigError, SyntaxError, EXIT_CONFIG};
+pub use settings::{Limits, OutboundSettings};
 pub use types::*;
 
 use lexer::Kind;
