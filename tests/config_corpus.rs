@@ -86,8 +86,8 @@ fn debian_default() {
         return;
     }
     let c = load(&path).expect("Debian's config parses").config;
-    assert_eq!(c.user.as_deref(), Some("tinyproxy"));
-    assert_eq!(c.group.as_deref(), Some("tinyproxy"));
+    assert_eq!(c.process.user.as_deref(), Some("tinyproxy"));
+    assert_eq!(c.process.group.as_deref(), Some("tinyproxy"));
     assert_eq!(c.port, 8888);
     assert_eq!(c.timeout, Duration::from_secs(600));
     assert_eq!(
@@ -104,7 +104,7 @@ fn debian_default() {
     );
     assert_eq!(c.log_level, Some(LogLevel::Info));
     assert_eq!(
-        c.pid_file,
+        c.process.pid_file,
         Some(PathBuf::from("/run/tinyproxy/tinyproxy.pid"))
     );
     assert_eq!(c.max_clients, 100);
@@ -271,13 +271,16 @@ fn numeric_ids_syslog_and_duplicates() {
     let Some(c) = corpus() else { return };
     let w = &get(&c, "gh-cwlu2001-docker-wgproxy.conf").config;
     assert_eq!(
-        (w.user.as_deref(), w.group.as_deref()),
+        (w.process.user.as_deref(), w.process.group.as_deref()),
         (Some("19999"), Some("19999"))
     );
     assert_eq!(w.timeout, Duration::from_secs(900));
     let s = &get(&c, "gh-docker-compose-socks-routing.conf").config;
     assert!(s.syslog && s.xtinyproxy && s.disable_via_header);
-    assert_eq!(s.pid_file, Some(PathBuf::from("/tmp/tinyproxy.pid")));
+    assert_eq!(
+        s.process.pid_file,
+        Some(PathBuf::from("/tmp/tinyproxy.pid"))
+    );
     assert_eq!(s.max_clients, 1000);
     let h = &get(&c, "gh-chad-eline-ai_in_docker.conf").config;
     let acl = h.acl.as_ref().expect("acl");

@@ -35,7 +35,7 @@ fn string_directives() {
         "ReverseBaseURL \"http://base/\"\n",
     ));
     assert_eq!(c.log_file, Some(PathBuf::from("/var/log/t p.log")));
-    assert_eq!(c.pid_file, Some(PathBuf::from("/run/t.pid")));
+    assert_eq!(c.process.pid_file, Some(PathBuf::from("/run/t.pid")));
     assert_eq!(c.default_error_file, Some(PathBuf::from("/e.html")));
     assert_eq!(c.stat_file, Some(PathBuf::from("/s.html")));
     assert_eq!(c.filter.file, Some(PathBuf::from("/f.txt")));
@@ -193,10 +193,10 @@ fn log_level() {
 #[test]
 fn user_and_group() {
     let c = cfg("User tinyproxy\nGroup Proxy-Users.1_x\n");
-    assert_eq!(c.user.as_deref(), Some("tinyproxy"));
-    assert_eq!(c.group.as_deref(), Some("Proxy-Users.1_x"));
+    assert_eq!(c.process.user.as_deref(), Some("tinyproxy"));
+    assert_eq!(c.process.group.as_deref(), Some("Proxy-Users.1_x"));
     assert_eq!(
-        cfg("User 65534\nUser nobody\n").user.as_deref(),
+        cfg("User 65534\nUser nobody\n").process.user.as_deref(),
         Some("nobody")
     );
     for bad in [

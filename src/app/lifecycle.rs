@@ -103,7 +103,7 @@ fn check_report(path: &std::path::Path, loaded: &Loaded) -> Result<(), StartErro
             );
         }
     }
-    load_filter(&loaded.config)?;
+    load_filter(&loaded.config.filter)?;
     println!("{}: configuration OK", path.display());
     Ok(())
 }
@@ -125,8 +125,8 @@ fn prepare(opts: &Options, prog: &str) -> Result<Option<Prepared>, StartError> {
         return Ok(None);
     }
     let cfg = Arc::new(loaded.config);
-    let filter = interruptible(|| load_filter(&cfg))?;
-    let ids = privs::ids_for(&cfg, prog)?;
+    let filter = interruptible(|| load_filter(&cfg.filter))?;
+    let ids = privs::ids_for(&cfg.process, prog)?;
     let listeners = listen::bind_all(&cfg).map_err(|e| StartError::Os(format!("{prog}: {e}\n")))?;
     Ok(Some(Prepared {
         cfg,
@@ -173,7 +173,7 @@ fn pid_file(
 
 /// After the detach: pid file, privilege drop, log, runtime, serve.
 fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32 {
-    let _pid_file = match &p.cfg.pid_file {
+    let _pid_file = match &p.cfg.process.pid_file {
         None => None,
         Some(path) => match pid_file(path, opts.foreground, prog) {
             Ok(f) => f,

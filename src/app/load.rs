@@ -5,7 +5,7 @@
 
 use crate::app::exit::StartError;
 use crate::app::privs;
-use crate::config::{self, Config, Loaded};
+use crate::config::{self, FilterConfig, Loaded};
 use crate::filter::Filter;
 use std::sync::Arc;
 
@@ -53,8 +53,8 @@ pub(crate) fn permission_denied(path: &std::path::Path) -> bool {
 }
 
 /// Load the filter file the config names (if any).
-pub fn load_filter(cfg: &Config) -> Result<Option<Arc<Filter>>, StartError> {
-    match Filter::load(&cfg.filter) {
+pub fn load_filter(filter: &FilterConfig) -> Result<Option<Arc<Filter>>, StartError> {
+    match Filter::load(filter) {
         Ok(f) => Ok(f.map(Arc::new)),
         Err(e) => Err(StartError::Filter(e.stderr_text())),
     }

@@ -11,7 +11,7 @@
 mod accounts;
 
 use crate::app::exit::StartError;
-use crate::config::Config;
+use crate::config::ProcessSettings;
 use crate::log::Level;
 use crate::log_msg;
 use nix::unistd::{Gid, Uid};
@@ -27,7 +27,7 @@ pub struct Ids {
 /// The ids to switch to: resolved from the system's account files when
 /// we run as root, none otherwise (`drop_privileges` then logs
 /// tinyproxy's "Not running as root" line).
-pub fn ids_for(cfg: &Config, prog: &str) -> Result<Ids, StartError> {
+pub fn ids_for(process: &ProcessSettings, prog: &str) -> Result<Ids, StartError> {
     if !Uid::effective().is_root() {
         return Ok(Ids::default());
     }
@@ -35,7 +35,7 @@ pub fn ids_for(cfg: &Config, prog: &str) -> Result<Ids, StartError> {
         passwd: Path::new(accounts::PASSWD),
         group: Path::new(accounts::GROUP),
     };
-    resolve_ids(cfg, prog, &files)
+    resolve_ids(process, prog, &files)
 }
 
 /// Where the account files are (the system's, or a test's).
@@ -48,12 +48,16 @@ pub struct Files<'a> {
 /// user's primary group is used (tinyproxy 1.11.1 keeps gid 0 — a bug we
 /// fix). Errors are tinyproxy's stderr text (prefixed with `prog`, as
 /// tinyproxy prefixes argv[0]) and exit status.
-pub fn resolve_ids(cfg: &Config, prog: &str, files: &Files) -> Result<Ids, StartError> {
-    let user = match &cfg.user {
+pub fn resolve_ids(
+    process: &ProcessSettings,
+    prog: &str,
+    files: &Files,
+) -> Result<Ids, StartError> {
+    let user = match &process.user {
         None => None,
         Some(name) => Some((name.clone(), lookup_user(name, prog, files)?)),
     };
-    let group = match (&cfg.group, &user) {
+    let group = match (&process.group, &user) {
         (Some(name), _) => Some((name.clone(), lookup_group(name, prog, files)?)),
         (None, Some((_, uid))) => match accounts::user_by_uid(files.passwd, uid.as_raw()) {
             Some(u) => Some((group_name(u.gid, files), Gid::from_raw(u.gid))),
@@ -141,13 +145,13 @@ pub fn drop_privileges(ids: &Ids, prog: &str) -> Result<(), StartError> {
 mod tests {
     use super::*;
     use crate::app::exit::EX_NOUSER;
-    use std::path::PathBuf;
 
-    fn cfg(user: Option<&str>, group: Option<&str>) -> Config {
-        let mut c = Config::with_defaults(PathBuf::from("/x.conf"));
-        c.user = user.map(str::to_string);
-        c.group = group.map(str::to_string);
-        c
+    fn cfg(user: Option<&str>, group: Option<&str>) -> ProcessSettings {
+        ProcessSettings {
+            user: user.map(str::to_string),
+            group: group.map(str::to_string),
+            pid_file: None,
+        }
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn reload(shared: &Shared, path: &Path, foreground: bool) -> bool {
     if cfg.filter.file.is_some() {
         log_msg!(Level::Notice, "Re-reading filter file.");
     }
-    let filter = match load_filter(&cfg) {
+    let filter = match load_filter(&cfg.filter) {
         Ok(f) => f,
         Err(e) => {
             // tinyproxy exits here; we keep the old config and filter.

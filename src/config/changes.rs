@@ -1,23 +1,22 @@
 //! What a reload changes, computed from the two configurations: the
-//! directives a reload applies, and whether one that needs a restart
-//! (`User`, `Group`, `PidFile`) differs.
+//! directives a reload applies, and whether the restart-only part
+//! ([`ProcessSettings`](super::types::ProcessSettings): `User`, `Group`,
+//! `PidFile`) differs.
 //!
-//! Both functions name every `Config` field (no `..` in the patterns), so
-//! a new field does not compile until it is sorted into one of the two
-//! kinds and reported.
+//! `changed_directives` names every `Config` field (no `..` in the
+//! pattern), so a new field does not compile until it is either reported
+//! here or put in `ProcessSettings`, which is compared as a whole.
 
 use super::types::Config;
 
 impl Config {
     /// The directives whose settings differ from `self` (the old config)
-    /// in `new`, in a fixed order. `User`, `Group` and `PidFile` are not
+    /// in `new`, in a fixed order. The restart-only settings are not
     /// listed: see [`Config::restart_needed`].
     pub fn changed_directives(&self, new: &Config) -> Vec<&'static str> {
         let Config {
             path: _,
-            user: _,
-            group: _,
-            pid_file: _,
+            process: _,
             port,
             listen,
             bind,
@@ -86,10 +85,10 @@ impl Config {
         checks.iter().filter(|c| c.1).map(|c| c.0).collect()
     }
 
-    /// Whether `new` changes a setting that only a restart applies: the
-    /// process's `User`, `Group` or `PidFile`.
+    /// Whether `new` changes a setting that only a restart applies: any
+    /// field of [`ProcessSettings`](super::types::ProcessSettings).
     pub fn restart_needed(&self, new: &Config) -> bool {
-        self.user != new.user || self.group != new.group || self.pid_file != new.pid_file
+        self.process != new.process
     }
 }
 
@@ -122,8 +121,41 @@ mod tests {
         let old = base();
         let mut new = base();
         new.path = PathBuf::from("b.conf");
-        new.user = Some("nobody".into());
+        new.process.user = Some("nobody".into());
         assert!(old.changed_directives(&new).is_empty());
         assert!(old.restart_needed(&new));
+    }
+
+    #[test]
+    fn each_process_setting_needs_a_restart() {
+        let old = base();
+        let edits: [fn(&mut Config); 3] = [
+            |c| c.process.user = Some("nobody".into()),
+            |c| c.process.group = Some("nogroup".into()),
+            |c| c.process.pid_file = Some(PathBuf::from("/run/t.pid")),
+        ];
+        for edit in edits {
+            let mut new = base();
+            edit(&mut new);
+            assert!(old.restart_needed(&new), "{:?}", new.process);
+            assert!(old.changed_directives(&new).is_empty());
+        }
+    }
+
+    #[test]
+    fn listen_and_log_destination_are_reloadable() {
+        let old = base();
+        let mut new = base();
+        new.listen = vec![crate::config::ScopedAddr {
+            ip: std::net::Ipv4Addr::LOCALHOST.into(),
+            scope: None,
+        }];
+        new.log_file = Some(PathBuf::from("/tmp/t.log"));
+        new.syslog = true;
+        assert!(!old.restart_needed(&new));
+        assert_eq!(
+            old.changed_directives(&new),
+            ["Listen", "LogFile", "Syslog"]
+        );
     }
 }

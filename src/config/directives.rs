@@ -20,7 +20,7 @@ pub const TABLE: &[(&str, Handler)] = &[
         path_dir(st, c, r, |s, p| s.config.log_file = Some(p))
     }),
     ("pidfile", |st, c, r| {
-        path_dir(st, c, r, |s, p| s.config.pid_file = Some(p))
+        path_dir(st, c, r, |s, p| s.config.process.pid_file = Some(p))
     }),
     ("defaulterrorfile", |st, c, r| {
         path_dir(st, c, r, |s, p| s.config.default_error_file = Some(p))
@@ -114,10 +114,10 @@ pub const TABLE: &[(&str, Handler)] = &[
     ("startservers", obsolete),
     ("maxrequestsperchild", obsolete),
     ("user", |st, c, r| {
-        process::alnum_dir(st, c, r, |s, v| s.config.user = Some(v))
+        process::alnum_dir(st, c, r, |s, v| s.config.process.user = Some(v))
     }),
     ("group", |st, c, r| {
-        process::alnum_dir(st, c, r, |s, v| s.config.group = Some(v))
+        process::alnum_dir(st, c, r, |s, v| s.config.process.group = Some(v))
     }),
     ("listen", net::listen),
     ("bind", net::bind),

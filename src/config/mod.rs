@@ -35,6 +35,7 @@ mod values;
 
 pub use diagnostic::Diagnostic;
 pub use error::{ConfigError, SyntaxError, EXIT_CONFIG};
+pub use settings::{Limits, OutboundSettings};
 pub use types::*;
 
 use lexer::Kind;
@@ -221,7 +222,7 @@ fn finish(mut st: State, path: &Path) -> Result<Loaded, ConfigError> {
             earlier_stderr: stderr_lines(&st),
         });
     }
-    if st.config.user.is_none() && running_as_root() {
+    if st.config.process.user.is_none() && running_as_root() {
         st.warn(
             0,
             "You SHOULD set a UserName in the config file. Using current user instead.".into(),

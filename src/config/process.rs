@@ -1,5 +1,5 @@
 //! `User` and `Group`: whom the process runs as (applied once, at start;
-//! a reload cannot change them).
+//! a reload cannot change them: see `ProcessSettings`).
 
 use super::parse_state::{Ctx, HResult, State};
 use super::values::{checked_word, is_alnum, sole, In};

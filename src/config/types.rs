@@ -149,13 +149,32 @@ pub struct FilterConfig {
 
 pub use crate::http::reverse::ReversePath;
 
+/// What only a restart applies: whom the process runs as (`User`,
+/// `Group`) and its `PidFile`, used once at start, before the privilege
+/// drop; a reload that changes them is reported, not applied.
+/// `Port`/`Listen` (rebound) and `LogFile`/`Syslog` (reopened) are not
+/// here: a reload applies them (COMPATIBILITY.md `reload-rebind`,
+/// `log-fallback-stderr`).
+///
+/// The restart-only part of a [`Config`], compared as a whole by
+/// [`Config::restart_needed`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessSettings {
+    /// `User`: name or number, as written.
+    pub user: Option<String>,
+    /// `Group`: name or number, as written.
+    pub group: Option<String>,
+    /// `PidFile`.
+    pub pid_file: Option<PathBuf>,
+}
+
 /// The whole configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// The file this was read from (for reload and messages).
     pub path: PathBuf,
-    pub user: Option<String>,
-    pub group: Option<String>,
+    /// `User`, `Group`, `PidFile`: applied at start only.
+    pub process: ProcessSettings,
     pub port: u16,
     /// Empty: the dual-stack wildcard.
     pub listen: Vec<ScopedAddr>,
@@ -171,7 +190,6 @@ pub struct Config {
     pub syslog: bool,
     /// `None` when the file has no `LogLevel` (the default, Info).
     pub log_level: Option<LogLevel>,
-    pub pid_file: Option<PathBuf>,
     pub xtinyproxy: bool,
     /// In file order; routing applies tinyproxy's last-match-wins.
     pub upstreams: Vec<UpstreamRule>,
@@ -202,8 +220,7 @@ impl Config {
     pub fn with_defaults(path: PathBuf) -> Config {
         Config {
             path,
-            user: None,
-            group: None,
+            process: ProcessSettings::default(),
             port: 0,
             listen: Vec::new(),
             bind: Vec::new(),
@@ -216,7 +233,6 @@ impl Config {
             log_file: None,
             syslog: false,
             log_level: None,
-            pid_file: None,
             xtinyproxy: false,
             upstreams: Vec::new(),
             max_clients: DEFAULT_MAX_CLIENTS,

@@ -6,7 +6,7 @@ pub mod opensock;
 pub mod origin;
 pub mod timed;
 
-use crate::config::{Config, UpstreamKind, UpstreamProxy};
+use crate::config::{OutboundSettings, UpstreamKind, UpstreamProxy};
 use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
@@ -31,8 +31,8 @@ pub struct OutboundError {
 }
 
 /// The Upstream rule for `target` (`None`: direct), chosen once per request.
-pub fn route<'a>(cfg: &'a Config, target: &Target) -> Option<&'a UpstreamProxy> {
-    upstream::route(&cfg.upstreams, &target.host)
+pub fn route<'a>(out: &'a OutboundSettings, target: &Target) -> Option<&'a UpstreamProxy> {
+    upstream::route(&out.upstreams, &target.host)
 }
 
 /// Connect towards `target` from the local address `local` (the one the
@@ -40,7 +40,7 @@ pub fn route<'a>(cfg: &'a Config, target: &Target) -> Option<&'a UpstreamProxy> 
 /// [`route`] chose (`None`: direct), logging the decision as tinyproxy.
 pub async fn open<'a>(
     local: std::net::IpAddr,
-    cfg: &'a Config,
+    out: &OutboundSettings,
     target: &Target,
     proxy: Option<&'a UpstreamProxy>,
 ) -> Result<Outbound<'a>, OutboundError> {
@@ -54,7 +54,7 @@ pub async fn open<'a>(
     crate::ops::hooks::route(proxy); // ops hook
     let local = Some(local);
     let Some(p) = proxy else {
-        let (stream, reached) = opensock::open(cfg, &target.host, target.port, local)
+        let (stream, reached) = opensock::open(out, &target.host, target.port, local)
             .await
             .map_err(unable_to_connect)?;
         let fd = stream.as_raw_fd();
@@ -71,7 +71,7 @@ pub async fn open<'a>(
             http_proxy: None,
         });
     };
-    let mut stream = match opensock::open(cfg, &p.host, p.port, local).await {
+    let mut stream = match opensock::open(out, &p.host, p.port, local).await {
         Ok((s, _)) => s,
         Err(_) => {
             log_msg!(Level::Warning, "Could not connect to upstream proxy.");
@@ -105,7 +105,7 @@ pub async fn open<'a>(
                 p.host,
                 fd
             );
-            socks_handshake(&mut stream, p, target, cfg.timeout).await?;
+            socks_handshake(&mut stream, p, target, out.timeout).await?;
             Ok(Outbound {
                 stream,
                 fd,

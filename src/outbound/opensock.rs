@@ -2,7 +2,7 @@
 //! address in order, bind the source address (`Bind` / `BindSame`), and
 //! remember connections to our own port for loop prevention (spec §6.15).
 
-use crate::config::Config;
+use crate::config::OutboundSettings;
 use crate::log::Level;
 use crate::log_msg;
 use std::collections::HashMap;
@@ -41,10 +41,10 @@ impl ConnectError {
 
 /// Open a TCP connection to `host:port` as tinyproxy does, logging its
 /// `opensock:` lines. `local` is the address the client connected to
-/// (for BindSame). Each connect attempt is bounded by the config's Timeout.
+/// (for BindSame). Each connect attempt is bounded by `Timeout`.
 /// Returns the stream and the address it reached.
 pub async fn open(
-    cfg: &Config,
+    out: &OutboundSettings,
     host: &str,
     port: u16,
     local: Option<IpAddr>,
@@ -55,7 +55,7 @@ pub async fn open(
         host,
         port
     );
-    let addrs: Vec<SocketAddr> = match resolve(host, port, cfg.timeout).await {
+    let addrs: Vec<SocketAddr> = match resolve(host, port, out.timeout).await {
         Ok(a) => a,
         Err(reason) => {
             log_msg!(
@@ -76,7 +76,7 @@ pub async fn open(
     );
     let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "No usable address");
     for addr in addrs {
-        match crate::ops::hooks::timed_connect(connect_one(cfg, addr, local)).await {
+        match crate::ops::hooks::timed_connect(connect_one(out, addr, local)).await {
             Ok(s) => return Ok((s, addr)),
             Err(e) => last = e,
         }
@@ -121,7 +121,7 @@ fn gai_text(e: &io::Error) -> String {
 }
 
 async fn connect_one(
-    cfg: &Config,
+    out: &OutboundSettings,
     addr: SocketAddr,
     local: Option<IpAddr>,
 ) -> io::Result<TcpStream> {
@@ -130,8 +130,8 @@ async fn connect_one(
     } else {
         TcpSocket::new_v6()?
     };
-    bind_source(cfg, &sock, addr, local)?;
-    if addr.port() == cfg.port {
+    bind_source(out, &sock, addr, local)?;
+    if addr.port() == out.own_port {
         // Perhaps ourselves: record the source port *before* connecting,
         // so the accepting side already knows it (spec §6.15).
         if sock.local_addr()?.port() == 0 {
@@ -144,7 +144,7 @@ async fn connect_one(
         }
         remember_own_port(sock.local_addr()?);
     }
-    match tokio::time::timeout(cfg.timeout, sock.connect(addr)).await {
+    match tokio::time::timeout(out.timeout, sock.connect(addr)).await {
         Ok(Ok(s)) => {
             // A request head and its body are separate writes: without
             // this, Nagle holds the body until the server acknowledges
@@ -163,15 +163,15 @@ async fn connect_one(
 /// BindSame (the client's local address) wins over Bind; a Bind list is
 /// tried in order for the target's address family.
 fn bind_source(
-    cfg: &Config,
+    out: &OutboundSettings,
     sock: &TcpSocket,
     addr: SocketAddr,
     local: Option<IpAddr>,
 ) -> io::Result<()> {
-    let (candidates, say): (Vec<IpAddr>, bool) = match (cfg.bind_same, local) {
+    let (candidates, say): (Vec<IpAddr>, bool) = match (out.bind_same, local) {
         // tinyproxy logs "Bound to" only for the Bind list.
         (true, Some(ip)) => (vec![ip], false),
-        _ => (cfg.bind.iter().map(|b| b.ip).collect(), true),
+        _ => (out.bind.clone(), true),
     };
     if candidates.is_empty() {
         return Ok(());

@@ -38,7 +38,7 @@ pub struct Tunnel {
 
 impl Tunnel {
     pub async fn run(self) {
-        crate::proxy::relay::run_tunnel(self.client, self.server, &self.gen.config).await;
+        crate::proxy::relay::run_tunnel(self.client, self.server, &self.gen.limits).await;
     }
 }
 

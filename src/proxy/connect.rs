@@ -26,8 +26,8 @@ use tokio::net::TcpStream;
 /// Handle a CONNECT whose port is allowed.
 pub async fn connect(client: &mut Client, gen: &Generation, req: Request, target: Target) -> Next {
     let cfg = &*gen.config;
-    let route = outbound::route(cfg, &target);
-    let out = match outbound::open(client.local.ip(), cfg, &target, route).await {
+    let route = outbound::route(&gen.outbound, &target);
+    let out = match outbound::open(client.local.ip(), &gen.outbound, &target, route).await {
         Ok(o) => o,
         Err(e) => {
             let info = ErrorInfo {

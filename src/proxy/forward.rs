@@ -2,7 +2,7 @@
 //! both directions with their framing checked, and the client connection
 //! kept alive when both the client and the response allow it.
 
-use crate::config::{Config, UpstreamProxy};
+use crate::config::{Config, OutboundSettings, UpstreamProxy};
 use crate::http::framing::{
     copy_body, request_framing, response_framing, split_buffered, Asked, Framing,
 };
@@ -58,7 +58,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
         host_header,
         reverse_rule,
     } = fwd;
-    let route = outbound::route(cfg, &target);
+    let route = outbound::route(&gen.outbound, &target);
     let reusable = origin::reusable(
         route.is_none(),
         line.version,
@@ -70,7 +70,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
     let was_reused = reused.is_some();
     let (conn, http_proxy) = match reused {
         Some(o) => (o, None),
-        None => match open(client, cfg, &target, route, &line).await {
+        None => match open(client, cfg, &gen.outbound, &target, route, &line).await {
             Some(x) => x,
             None => return Next::Close,
         },
@@ -92,6 +92,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
         &gen.headers,
     );
     let sent = Sent {
+        outbound: &gen.outbound,
         line: &line,
         target: &target,
         route,
@@ -139,6 +140,7 @@ async fn request_body_framing(client: &mut Client, cfg: &Config, req: &Request) 
 
 /// What was sent towards the origin, for a second try.
 struct Sent<'a> {
+    outbound: &'a OutboundSettings,
     line: &'a RequestLine,
     target: &'a Target,
     route: Option<&'a UpstreamProxy>,
@@ -173,7 +175,16 @@ async fn exchange_once_more(
     )
     .await;
     if sent.was_reused && framing == Framing::Empty && matches!(result, Err(Failure::Stale)) {
-        conn = match open(client, cfg, sent.target, sent.route, sent.line).await {
+        conn = match open(
+            client,
+            cfg,
+            sent.outbound,
+            sent.target,
+            sent.route,
+            sent.line,
+        )
+        .await
+        {
             Some((c, _)) => c,
             None => return Err(Next::Close),
         };
@@ -310,14 +321,15 @@ async fn refuse_response(
 /// answering the client with the error page when that fails.
 async fn open<'a>(
     client: &mut Client,
-    cfg: &'a Config,
+    cfg: &Config,
+    out: &OutboundSettings,
     target: &Target,
     route: Option<&'a UpstreamProxy>,
     line: &RequestLine,
 ) -> Option<(OriginConn, Option<&'a UpstreamProxy>)> {
-    match outbound::open(client.local.ip(), cfg, target, route).await {
+    match outbound::open(client.local.ip(), out, target, route).await {
         Ok(o) => Some((
-            OriginConn::new(&target.host, target.port, o.stream, o.fd, cfg.timeout),
+            OriginConn::new(&target.host, target.port, o.stream, o.fd, out.timeout),
             o.http_proxy,
         )),
         Err(e) => {

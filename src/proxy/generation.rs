@@ -6,7 +6,7 @@
 //! changes the rules in the middle of a request or tunnel, and the next
 //! request on a kept connection meets the new rules.
 
-use crate::config::Config;
+use crate::config::{Config, Limits, OutboundSettings};
 use crate::filter::Filter;
 use crate::http::reverse::ReverseRules;
 use crate::http::rewrite::HeaderRules;
@@ -20,6 +20,10 @@ pub struct Generation {
     pub headers: HeaderRules,
     /// The reverse-proxy rules, built once from `config`.
     pub reverse: ReverseRules,
+    /// What dialling out reads (Timeout, Bind, BindSame, Port, Upstream).
+    pub outbound: OutboundSettings,
+    /// MaxClients and Timeout.
+    pub limits: Limits,
 }
 
 impl Generation {
@@ -28,6 +32,8 @@ impl Generation {
         Generation {
             headers: HeaderRules::from(&*config),
             reverse: ReverseRules::from(&*config),
+            outbound: OutboundSettings::from(&*config),
+            limits: Limits::from(&*config),
             config,
             filter,
         }
@@ -61,5 +67,35 @@ impl Shared {
             Ok(mut g) => *g = new,
             Err(poisoned) => *poisoned.into_inner() = new,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    fn gen(timeout: u64, max_clients: u32) -> Generation {
+        let mut cfg = Config::with_defaults(PathBuf::from("t.conf"));
+        cfg.timeout = Duration::from_secs(timeout);
+        cfg.max_clients = max_clients;
+        Generation::new(Arc::new(cfg), None)
+    }
+
+    /// A request keeps the settings of the generation it started with; the
+    /// next one gets those a reload built.
+    #[test]
+    fn settings_are_built_per_generation() {
+        let shared = Shared::new(gen(5, 10));
+        let before = shared.current();
+        shared.replace(gen(7, 20));
+        let after = shared.current();
+        assert_eq!(before.limits.timeout, Duration::from_secs(5));
+        assert_eq!(before.outbound.timeout, Duration::from_secs(5));
+        assert_eq!(before.limits.max_clients, 10);
+        assert_eq!(after.limits.timeout, Duration::from_secs(7));
+        assert_eq!(after.outbound.timeout, Duration::from_secs(7));
+        assert_eq!(after.limits.max_clients, 20);
     }
 }

@@ -4,7 +4,7 @@
 //! from `connect` so the connection loop (`conn`) and the request types
 //! (`next`) can name a tunnel without depending on how CONNECT is handled.
 
-use crate::config::Config;
+use crate::config::Limits;
 use crate::log::Level;
 use crate::log_msg;
 use crate::proxy::client::Client;
@@ -47,7 +47,7 @@ pub(super) fn log_closed(client_fd: i32, server_fd: i32) {
 }
 
 /// Relay the tunnel until both sides close or it idles for Timeout.
-pub async fn run_tunnel(client: ClientSide, server: ServerSide, cfg: &Config) {
+pub async fn run_tunnel(client: ClientSide, server: ServerSide, limits: &Limits) {
     let ClientSide {
         stream: mut c,
         fd: client_fd,
@@ -59,7 +59,7 @@ pub async fn run_tunnel(client: ClientSide, server: ServerSide, cfg: &Config) {
         leftover,
     } = server;
     // Bytes already read on either side go first, bounded like any write.
-    let primed = tokio::time::timeout(cfg.timeout, async {
+    let primed = tokio::time::timeout(limits.timeout, async {
         if !pending_up.is_empty() {
             s.write_all(&pending_up).await?;
         }
@@ -73,7 +73,7 @@ pub async fn run_tunnel(client: ClientSide, server: ServerSide, cfg: &Config) {
     crate::ops::hooks::tunnel_primed(pending_up.len(), leftover.len()); // ops hook
     drop((pending_up, leftover));
     if primed.is_ok() {
-        let relay = std::pin::pin!(tunnel::relay(&mut c, &mut s, cfg.timeout));
+        let relay = std::pin::pin!(tunnel::relay(&mut c, &mut s, limits.timeout));
         if let Ok((TunnelEnd::IdleTimeout, _)) = crate::ops::hooks::tunnel(relay).await {
             log_msg!(Level::Info, "Idle Timeout (after poll)");
         }

@@ -40,7 +40,7 @@ pub struct Server {
 
 impl Server {
     pub fn new(shared: Arc<Shared>) -> Server {
-        let max = shared.current().config.max_clients as usize;
+        let max = shared.current().limits.max_clients;
         let max = max.min(Semaphore::MAX_PERMITS);
         Server {
             shared,
