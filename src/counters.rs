@@ -1,12 +1,14 @@
 //! The connection counters the stats page and the metrics show.
 //!
-//! Counters are process-wide atomics, never reset on reload. Meaning, as in
+//! One [`Stats`] per proxy instance, held in its runtime context
+//! (`proxy::context::Context`) and never reset on reload. Meaning, as in
 //! tinyproxy: `opens` = client connections open now, `reqs` = client
 //! connections accepted since start, `badconns` = malformed or rejected
 //! requests, `deniedconns` = ACL, filter and auth refusals, `refusedconns`
 //! = refused for load (tinyproxy never counts any).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// The live counters.
 #[derive(Debug, Default)]
@@ -26,13 +28,6 @@ pub struct StatsSnapshot {
     pub badconns: u64,
     pub deniedconns: u64,
     pub refusedconns: u64,
-}
-
-static STATS: Stats = Stats::new();
-
-/// The process-wide counters.
-pub fn stats() -> &'static Stats {
-    &STATS
 }
 
 impl Stats {
@@ -61,9 +56,13 @@ impl Stats {
 
     /// Count an accepted connection and return a guard that un-counts it
     /// when dropped, so every exit path of a connection task closes it.
-    pub fn open_guard(&self) -> OpenGuard<'_> {
+    /// The guard owns a handle on the counters, so a tunnel relayed after
+    /// the request handling's state is gone still holds it.
+    pub fn open_guard(self: &Arc<Self>) -> OpenGuard {
         self.inc_open();
-        OpenGuard { stats: self }
+        OpenGuard {
+            stats: Arc::clone(self),
+        }
     }
 
     pub fn inc_bad(&self) {
@@ -94,11 +93,11 @@ impl Stats {
 
 /// Keeps one connection counted in `opens` while alive.
 #[derive(Debug)]
-pub struct OpenGuard<'a> {
-    stats: &'a Stats,
+pub struct OpenGuard {
+    stats: Arc<Stats>,
 }
 
-impl Drop for OpenGuard<'_> {
+impl Drop for OpenGuard {
     fn drop(&mut self) {
         self.stats.dec_open();
     }

@@ -15,7 +15,8 @@ fn readme_explains_every_metric() {
         .split("## Operating it")
         .nth(1)
         .expect("README has an \"Operating it\" section");
-    let scrape = tinyproxy_rs::ops::metrics::get().encode();
+    let stats = std::sync::Arc::new(tinyproxy_rs::counters::Stats::new());
+    let scrape = tinyproxy_rs::ops::Ops::new(stats).metrics.encode();
     let families: Vec<&str> = scrape
         .lines()
         .filter_map(|l| l.strip_prefix("# TYPE "))

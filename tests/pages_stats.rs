@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use std::sync::Arc;
 use tinyproxy_rs::config::Config;
 use tinyproxy_rs::pages::{is_stat_host, stats_response, PageContext, Stats, StatsSnapshot};
 
@@ -138,7 +139,7 @@ fn unreadable_stat_file_falls_back_to_builtin() {
 
 #[test]
 fn counters_follow_connection_life() {
-    let s = Stats::new();
+    let s = Arc::new(Stats::new());
     assert_eq!(s.snapshot(), StatsSnapshot::default());
     s.inc_open();
     {
@@ -166,7 +167,7 @@ fn counters_follow_connection_life() {
 
 #[test]
 fn counters_are_consistent_across_threads() {
-    let s = Stats::new();
+    let s = Arc::new(Stats::new());
     std::thread::scope(|scope| {
         for _ in 0..4 {
             scope.spawn(|| {
@@ -181,14 +182,17 @@ fn counters_are_consistent_across_threads() {
     assert_eq!((snap.opens, snap.reqs, snap.badconns), (0, 4000, 4000));
 }
 
+/// No process-wide counters: each proxy instance's runtime context has
+/// its own, and a guard un-counts the instance it counted.
 #[test]
-fn global_stats_is_one_instance() {
-    let a = tinyproxy_rs::pages::stats() as *const Stats;
-    let b = tinyproxy_rs::pages::stats() as *const Stats;
-    assert_eq!(a, b);
-    let before = tinyproxy_rs::pages::stats().snapshot().deniedconns;
-    tinyproxy_rs::pages::stats().inc_denied();
-    assert!(tinyproxy_rs::pages::stats().snapshot().deniedconns > before);
+fn instances_count_apart() {
+    let (a, b) = (Arc::new(Stats::new()), Arc::new(Stats::new()));
+    let guard = a.open_guard();
+    b.inc_denied();
+    assert_eq!((a.snapshot().opens, a.snapshot().deniedconns), (1, 0));
+    assert_eq!((b.snapshot().opens, b.snapshot().deniedconns), (0, 1));
+    drop(guard);
+    assert_eq!((a.snapshot().opens, a.snapshot().reqs), (0, 1));
 }
 
 /// CVE-2026-55202: the stats page is the exact StatHost, with or without

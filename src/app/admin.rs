@@ -8,7 +8,7 @@ use crate::app::exit::StartError;
 use crate::cli::Options;
 use crate::log::Level;
 use crate::log_msg;
-use crate::ops::{metrics, shutdown};
+use crate::ops::metrics;
 use crate::proxy::generation::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,9 +35,11 @@ impl Drop for Running {
 /// are registered. Fails (after logging) when the access log cannot be
 /// opened or the admin port cannot be bound.
 pub fn start_ops(opts: &Options, shared: &Arc<Shared>) -> Result<Running, StartError> {
-    metrics::get().set_max_clients(shared.current().config.max_clients);
+    let ops = &shared.ctx.ops;
+    ops.metrics
+        .set_max_clients(shared.current().config.max_clients);
     if let Some(spec) = &opts.access_log {
-        if let Err(e) = crate::ops::access_log::install(spec) {
+        if let Err(e) = ops.install_access_log(spec) {
             log_msg!(Level::Error, "cannot open the access log: {}", e);
             return Err(StartError::Os(format!(
                 "tinyproxy: cannot open the access log: {e}\n"
@@ -61,7 +63,7 @@ pub fn start_ops(opts: &Options, shared: &Arc<Shared>) -> Result<Running, StartE
             }
         },
     };
-    shutdown::set_ready();
+    ops.shutdown.set_ready();
     Ok(Running { admin })
 }
 
@@ -137,12 +139,12 @@ pub fn respond(head: &[u8], shared: &Shared) -> Vec<u8> {
     }
     match path {
         b"/livez" => reply(200, "text/plain", b"ok\n".to_vec(), is_head),
-        b"/readyz" if shutdown::is_ready() => {
+        b"/readyz" if shared.ctx.ops.shutdown.is_ready() => {
             reply(200, "text/plain", b"ready\n".to_vec(), is_head)
         }
         b"/readyz" => reply(503, "text/plain", b"not ready\n".to_vec(), is_head),
         b"/metrics" => {
-            let m = metrics::get();
+            let m = &shared.ctx.ops.metrics;
             m.set_max_clients(shared.current().config.max_clients);
             reply(200, metrics::CONTENT_TYPE, m.encode().into_bytes(), is_head)
         }

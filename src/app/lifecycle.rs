@@ -17,6 +17,7 @@ use crate::config::{Config, Loaded};
 use crate::filter::Filter;
 use crate::log::Level;
 use crate::log_msg;
+use crate::proxy::context::Context;
 use crate::proxy::generation::{Generation, Shared};
 use crate::runtime::listen;
 use futures_util::StreamExt;
@@ -198,7 +199,13 @@ fn run(p: Prepared, opts: Options, prog: &str, ready: &mut Option<Ready>) -> i32
             )))
         }
     };
-    let shared = Arc::new(Shared::new(Generation::new(Arc::clone(&p.cfg), p.filter)));
+    // The one runtime context of this process's proxy: counters, loop
+    // table, ops state, handed down to every connection.
+    let ctx = Arc::new(Context::new());
+    let shared = Arc::new(Shared::new(
+        Generation::new(Arc::clone(&p.cfg), p.filter),
+        ctx,
+    ));
     let code = match runtime.block_on(serve(p.listeners, shared, opts, ready)) {
         Ok(()) => 0,
         Err(e) => fail(e),
@@ -282,18 +289,19 @@ async fn serve(
         }
         let ok = crate::app::reload::reload(&shared, &opts.config, opts.foreground);
         let max_clients = shared.current().config.max_clients;
-        if crate::ops::hooks::reloaded(ok, max_clients) {
+        if crate::ops::hooks::reloaded(&shared.ctx.ops, ok, max_clients) {
             server.apply(&shared.current().config).await;
         }
     }
     log_msg!(Level::Notice, "Shutting down.");
     // ops hook: not ready at once, keep accepting for --shutdown-delay.
     let delay = Duration::from_secs(opts.shutdown_delay_secs);
-    if !crate::ops::shutdown::delay(delay, &mut signals).await {
+    let shutdown = &shared.ctx.ops.shutdown;
+    if !shutdown.delay(delay, &mut signals).await {
         return Ok(());
     }
     server.stop_accepting().await;
-    crate::ops::shutdown::close_idle(); // ops hook: idle kept connections close now
+    shutdown.close_idle(); // ops hook: idle kept connections close now
     drain(&server, Duration::from_secs(opts.grace_secs), &mut signals).await;
     Ok(())
 }

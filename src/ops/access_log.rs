@@ -8,7 +8,6 @@ use super::entry::{Kind, Record};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::sync::OnceLock;
 
 /// Lines that may wait for the writer.
 const QUEUE: usize = 4096;
@@ -49,15 +48,15 @@ impl Spec {
     }
 }
 
-struct Sink {
+/// An open access log: the queue to its writer thread (held by the
+/// instance's `ops::state::Ops`).
+pub struct Sink {
     format: Format,
     tx: SyncSender<String>,
 }
 
-static SINK: OnceLock<Sink> = OnceLock::new();
-
 /// Open the destination and start the writer thread.
-pub fn install(spec: &Spec) -> std::io::Result<()> {
+pub fn open(spec: &Spec) -> std::io::Result<Sink> {
     let out: Box<dyn Write + Send> = match &spec.path {
         None => Box::new(std::io::stdout()),
         Some(p) => Box::new(
@@ -81,19 +80,18 @@ pub fn install(spec: &Spec) -> std::io::Result<()> {
                 let _ = out.flush();
             }
         })?;
-    let _ = SINK.set(Sink {
+    Ok(Sink {
         format: spec.format,
         tx,
-    });
-    Ok(())
+    })
 }
 
-/// Queue the line for `rec` (nothing when the access log is off).
-pub fn write(rec: &Record) {
-    let Some(sink) = SINK.get() else { return };
-    let line = format_line(sink.format, rec, chrono::Utc::now());
-    if let Err(TrySendError::Full(_)) = sink.tx.try_send(line) {
-        super::metrics::get().access_log_dropped.inc();
+impl Sink {
+    /// Queue the line for `rec`; `false` when it was dropped because the
+    /// writer fell behind (the caller counts it).
+    pub fn write(&self, rec: &Record) -> bool {
+        let line = format_line(self.format, rec, chrono::Utc::now());
+        !matches!(self.tx.try_send(line), Err(TrySendError::Full(_)))
     }
 }
 

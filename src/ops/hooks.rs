@@ -1,14 +1,22 @@
 //! The calls the proxy's code makes into `ops`, each one line at the
 //! place where the fact is decided (status sent, route chosen, bytes
-//! moved). They only record; none changes what the proxy does.
+//! moved). They only record; none changes what the proxy does. They
+//! record into the ops state of the task they run in (see
+//! [`super::state`]): outside a proxy task, nothing.
 
 use super::labels;
-use super::metrics::{self, KindLabel, ReasonLabel, ResultLabel, RouteLabel};
+use super::metrics::{KindLabel, Metrics, ReasonLabel, ResultLabel, RouteLabel};
 use super::record::{self, Kind};
+use super::state::{self, Ops};
 use crate::config::{UpstreamKind, UpstreamProxy};
 use crate::pages::ErrorKind;
 use std::future::Future;
 use std::time::Instant;
+
+/// Update the current task's metrics.
+fn metrics<R>(f: impl FnOnce(&Metrics) -> R) {
+    state::with(|ops| f(&ops.metrics));
+}
 
 /// An error page is sent: its status, and the denial reason if it is one.
 pub fn error_page(kind: ErrorKind) {
@@ -20,10 +28,7 @@ pub fn error_page(kind: ErrorKind) {
 
 /// Count a denial (reasons from `labels`).
 pub fn denied(reason: &'static str) {
-    metrics::get()
-        .denials
-        .get_or_create(&ReasonLabel { reason })
-        .inc();
+    metrics(|m| m.denials.get_or_create(&ReasonLabel { reason }).inc());
 }
 
 /// The request head is read: its method, and the BasicAuth user name
@@ -67,10 +72,11 @@ pub fn route(proxy: Option<&UpstreamProxy>) {
         Some(UpstreamKind::Socks4) => "socks4",
         Some(UpstreamKind::Socks5) => "socks5",
     };
-    metrics::get()
-        .upstream_requests
-        .get_or_create(&RouteLabel { route: label })
-        .inc();
+    metrics(|m| {
+        m.upstream_requests
+            .get_or_create(&RouteLabel { route: label })
+            .inc();
+    });
     let text = match proxy {
         None => "direct".to_string(),
         Some(p) => format!("{}:{}:{}", label, p.host, p.port),
@@ -86,10 +92,7 @@ pub fn connected(peer: std::net::SocketAddr) {
 
 /// An outgoing connection failed, by kind (`labels::FAIL_*`).
 pub fn upstream_failed(kind: &'static str) {
-    metrics::get()
-        .upstream_failures
-        .get_or_create(&KindLabel { kind })
-        .inc();
+    metrics(|m| m.upstream_failures.get_or_create(&KindLabel { kind }).inc());
 }
 
 /// The status sent to the client (forwarded or a tunnel's answer).
@@ -126,11 +129,15 @@ pub async fn tunnel<F>(relay: std::pin::Pin<&mut F>) -> F::Output
 where
     F: Future<Output = std::io::Result<(crate::tunnel::TunnelEnd, crate::tunnel::Moved)>>,
 {
-    let m = metrics::get();
-    m.tunnels.inc();
-    m.tunnels_open.inc();
+    let ops = state::current();
+    if let Some(o) = &ops {
+        o.metrics.tunnels.inc();
+        o.metrics.tunnels_open.inc();
+    }
     let out = relay.await;
-    m.tunnels_open.dec();
+    if let Some(o) = &ops {
+        o.metrics.tunnels_open.dec();
+    }
     record::with(|r| {
         r.kind = Kind::Tunnel;
         if let Ok((end, moved)) = &out {
@@ -154,9 +161,8 @@ pub fn dns_timer() -> DnsTimer {
 
 impl Drop for DnsTimer {
     fn drop(&mut self) {
-        metrics::get()
-            .dns_seconds
-            .observe(self.0.elapsed().as_secs_f64());
+        let took = self.0.elapsed().as_secs_f64();
+        metrics(|m| m.dns_seconds.observe(took));
     }
 }
 
@@ -164,21 +170,20 @@ impl Drop for DnsTimer {
 pub async fn timed_connect<F: Future>(connect: F) -> F::Output {
     let t = Instant::now();
     let out = connect.await;
-    metrics::get()
-        .connect_seconds
-        .observe(t.elapsed().as_secs_f64());
+    let took = t.elapsed().as_secs_f64();
+    metrics(|m| m.connect_seconds.observe(took));
     out
 }
 
 /// A new connection had to wait for a MaxClients slot.
 pub fn max_clients_reached() {
-    metrics::get().max_clients_reached.inc();
+    metrics(|m| m.max_clients_reached.inc());
 }
 
-/// A reload ended (`ok`: the new config, whose `MaxClients` is
-/// `max_clients`, is in force); returns `ok`.
-pub fn reloaded(ok: bool, max_clients: u32) -> bool {
-    let m = metrics::get();
+/// A reload of the instance `ops` belongs to ended (`ok`: the new config,
+/// whose `MaxClients` is `max_clients`, is in force); returns `ok`.
+pub fn reloaded(ops: &Ops, ok: bool, max_clients: u32) -> bool {
+    let m = &ops.metrics;
     let result = if ok { "ok" } else { "failed" };
     m.reloads.get_or_create(&ResultLabel { result }).inc();
     if ok {

@@ -1,9 +1,10 @@
-//! The Prometheus metrics (`tinyproxy_` prefix), kept in one process-wide
-//! registry. The counters the stats page shows are not duplicated: a
-//! collector reads them from `counters::stats()` at each scrape, so the page
-//! and `/metrics` always agree.
+//! The Prometheus metrics (`tinyproxy_` prefix), one registry per proxy
+//! instance (in its `ops::state::Ops`). The counters the stats page shows
+//! are not duplicated: a collector reads the instance's `counters::Stats`
+//! at each scrape, so the page and `/metrics` always agree.
 
 use super::labels;
+use crate::counters::Stats;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
@@ -13,7 +14,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 use std::sync::atomic::AtomicU64;
-use std::sync::OnceLock;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -70,13 +71,6 @@ pub struct Metrics {
     pub access_log_dropped: Counter,
 }
 
-static METRICS: OnceLock<Metrics> = OnceLock::new();
-
-/// The process-wide metrics.
-pub fn get() -> &'static Metrics {
-    METRICS.get_or_init(Metrics::new)
-}
-
 /// Latency buckets from 1 ms to ~16 s.
 fn latency() -> Histogram {
     Histogram::new(buckets(0.001, 2.0, 15))
@@ -92,7 +86,8 @@ fn buckets(start: f64, factor: f64, count: usize) -> impl Iterator<Item = f64> {
 }
 
 impl Metrics {
-    fn new() -> Metrics {
+    /// A fresh registry; its stats-page series read `stats`.
+    pub fn new(stats: Arc<Stats>) -> Metrics {
         let m = Metrics {
             registry: Registry::with_prefix("tinyproxy"),
             requests: Family::default(),
@@ -115,7 +110,7 @@ impl Metrics {
         };
         m.config_generation.set(1);
         m.precreate();
-        m.with_registered()
+        m.with_registered(stats)
     }
 
     /// Series at zero for every known label value, so that `rate()` and
@@ -141,10 +136,12 @@ impl Metrics {
     }
 
     /// Register every metric, in the order a scrape lists them.
-    fn with_registered(mut self) -> Metrics {
+    fn with_registered(mut self, stats: Arc<Stats>) -> Metrics {
         self.register_traffic();
         self.register_durations();
         self.register_limits_and_build();
+        self.registry
+            .register_collector(Box::new(StatsCollector { stats }));
         self
     }
 
@@ -210,7 +207,8 @@ impl Metrics {
     }
 
     /// The limits and configuration in force, the access log's losses,
-    /// the build, and tinyproxy's stats counters (read at each scrape).
+    /// and the build (tinyproxy's stats counters come last, registered by
+    /// `with_registered`).
     fn register_limits_and_build(&mut self) {
         let r = &mut self.registry;
         r.register(
@@ -251,7 +249,6 @@ impl Metrics {
                 ("tinyproxy", crate::TINYPROXY_VERSION),
             ]),
         );
-        r.register_collector(Box::new(StatsCollector));
     }
 
     pub fn set_max_clients(&self, n: u32) {
@@ -273,11 +270,13 @@ pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CON
 
 /// The stats page's counters, read at scrape time.
 #[derive(Debug)]
-struct StatsCollector;
+struct StatsCollector {
+    stats: Arc<Stats>,
+}
 
 impl Collector for StatsCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let s = crate::counters::stats().snapshot();
+        let s = self.stats.snapshot();
         let open = ConstGauge::new(s.opens as i64);
         open.encode(enc.encode_descriptor(
             "client_connections_open",

@@ -11,6 +11,8 @@ pub(crate) mod hooks;
 pub(crate) mod labels;
 pub mod metrics;
 pub mod record;
-pub(crate) mod shutdown;
+pub mod shutdown;
+pub mod state;
 
 pub use record::{conn_scope, request_boundary};
+pub use state::Ops;

@@ -1,15 +1,18 @@
 //! What one request did, gathered as it goes through the proxy: a
 //! task-local record per connection (so the proxy's functions need no new
 //! parameter), closed at each request boundary and at the connection's
-//! end, where it becomes metrics and an access log line.
+//! end, where it becomes metrics and an access log line (in the
+//! instance's [`Ops`], whose [`state::scope`] the connection runs in).
 
 pub use super::entry::{Kind, Record};
-use super::{labels, metrics, shutdown};
+use super::state::{self, Ops};
+use super::{labels, metrics};
 use std::cell::RefCell;
 use std::future::Future;
 #[cfg(test)]
 use std::net::IpAddr;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 struct ConnState {
@@ -26,20 +29,21 @@ pub fn with<F: FnOnce(&mut Record)>(f: F) {
     let _ = CONN.try_with(|c| f(&mut c.borrow_mut().record));
 }
 
-/// Run one client connection's task with its record; at the end the last
-/// request is accounted and the connection's lifetime observed.
-pub async fn conn_scope<F: Future<Output = ()>>(peer: SocketAddr, fut: F) {
+/// Run one client connection's task with its record, recording into
+/// `ops` (its proxy instance's); at the end the last request is accounted
+/// and the connection's lifetime observed.
+pub async fn conn_scope<F: Future<Output = ()>>(ops: Arc<Ops>, peer: SocketAddr, fut: F) {
     let client = peer.ip().to_canonical();
-    let state = RefCell::new(ConnState {
+    let conn = RefCell::new(ConnState {
         record: Record::new(client),
     });
     let started = Instant::now();
-    CONN.scope(state, async {
+    let recorded = CONN.scope(conn, async {
         fut.await;
         finish(None);
-    })
-    .await;
-    metrics::get()
+    });
+    state::scope(Arc::clone(&ops), recorded).await;
+    ops.metrics
         .connection_seconds
         .observe(started.elapsed().as_secs_f64());
 }
@@ -59,7 +63,12 @@ fn finish(close: Option<&'static str>) {
     if !rec.happened() {
         return;
     }
-    let m = metrics::get();
+    state::with(|ops| account(ops, &rec));
+}
+
+/// A closed record's metrics and access log line.
+fn account(ops: &Ops, rec: &Record) {
+    let m = &ops.metrics;
     let method = rec.method.as_deref().map_or("none", labels::method_class);
     m.requests
         .get_or_create(&metrics::RequestLabels {
@@ -76,7 +85,7 @@ fn finish(close: Option<&'static str>) {
             .get_or_create(&metrics::BytesLabels { direction, kind })
             .inc_by(n);
     }
-    super::access_log::write(&rec);
+    ops.log_access(rec);
 }
 
 /// The request boundary of a kept-alive connection: account the request
@@ -85,7 +94,7 @@ fn finish(close: Option<&'static str>) {
 /// limit, the slot eviction and `shutdown::closing`, is the connection
 /// loop's.)
 pub fn request_boundary() -> bool {
-    if shutdown::is_closing() {
+    if state::with(|ops| ops.shutdown.is_closing()).unwrap_or(false) {
         finish(Some("shutdown"));
         return false;
     }

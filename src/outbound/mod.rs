@@ -13,6 +13,7 @@ use crate::log_msg;
 use crate::pages::ErrorKind;
 use crate::upstream;
 use opensock::ConnectError;
+pub use opensock::LoopTable;
 use std::os::fd::AsRawFd;
 use tokio::net::TcpStream;
 
@@ -38,7 +39,10 @@ pub fn route<'a>(out: &'a OutboundSettings, target: &Target) -> Option<&'a Upstr
 /// Connect towards `target` from the local address `local` (the one the
 /// client reached us on) through `proxy`, the route
 /// [`route`] chose (`None`: direct), logging the decision as tinyproxy.
+/// `loops` is the proxy's loop table (a connection to our own port is
+/// recorded there).
 pub async fn open<'a>(
+    loops: &LoopTable,
     local: std::net::IpAddr,
     out: &OutboundSettings,
     target: &Target,
@@ -54,7 +58,7 @@ pub async fn open<'a>(
     crate::ops::hooks::route(proxy); // ops hook
     let local = Some(local);
     let Some(p) = proxy else {
-        let (stream, reached) = opensock::open(out, &target.host, target.port, local)
+        let (stream, reached) = opensock::open(loops, out, &target.host, target.port, local)
             .await
             .map_err(unable_to_connect)?;
         let fd = stream.as_raw_fd();
@@ -71,7 +75,7 @@ pub async fn open<'a>(
             http_proxy: None,
         });
     };
-    let mut stream = match opensock::open(out, &p.host, p.port, local).await {
+    let mut stream = match opensock::open(loops, out, &p.host, p.port, local).await {
         Ok((s, _)) => s,
         Err(_) => {
             log_msg!(Level::Warning, "Could not connect to upstream proxy.");

@@ -41,9 +41,11 @@ impl ConnectError {
 
 /// Open a TCP connection to `host:port` as tinyproxy does, logging its
 /// `opensock:` lines. `local` is the address the client connected to
-/// (for BindSame). Each connect attempt is bounded by `Timeout`.
+/// (for BindSame); `loops` records a connection to our own port. Each
+/// connect attempt is bounded by `Timeout`.
 /// Returns the stream and the address it reached.
 pub async fn open(
+    loops: &LoopTable,
     out: &OutboundSettings,
     host: &str,
     port: u16,
@@ -76,7 +78,7 @@ pub async fn open(
     );
     let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "No usable address");
     for addr in addrs {
-        match crate::ops::hooks::timed_connect(connect_one(out, addr, local)).await {
+        match crate::ops::hooks::timed_connect(connect_one(loops, out, addr, local)).await {
             Ok(s) => return Ok((s, addr)),
             Err(e) => last = e,
         }
@@ -121,6 +123,7 @@ fn gai_text(e: &io::Error) -> String {
 }
 
 async fn connect_one(
+    loops: &LoopTable,
     out: &OutboundSettings,
     addr: SocketAddr,
     local: Option<IpAddr>,
@@ -142,7 +145,7 @@ async fn connect_one(
             };
             sock.bind(SocketAddr::new(any, 0))?;
         }
-        remember_own_port(sock.local_addr()?);
+        loops.remember(sock.local_addr()?);
     }
     match tokio::time::timeout(out.timeout, sock.connect(addr)).await {
         Ok(Ok(s)) => {
@@ -196,31 +199,40 @@ fn bind_source(
 /// How long a connection to our own port is remembered (tinyproxy: 15 s).
 const LOOP_MEMORY: Duration = Duration::from_secs(15);
 
-fn loop_table() -> &'static Mutex<HashMap<SocketAddr, Instant>> {
-    static TABLE: std::sync::OnceLock<Mutex<HashMap<SocketAddr, Instant>>> =
-        std::sync::OnceLock::new();
-    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+/// The outgoing connections to our own port (loop prevention): one table
+/// per proxy instance, in its runtime context, shared by the dialling side
+/// (which records) and the accepting side (which checks).
+#[derive(Debug, Default)]
+pub struct LoopTable {
+    entries: Mutex<HashMap<SocketAddr, Instant>>,
 }
 
-/// The table, even after a panic elsewhere poisoned its lock: loop
-/// detection must not switch itself off (a panic loses one connection).
-fn loop_entries() -> std::sync::MutexGuard<'static, HashMap<SocketAddr, Instant>> {
-    loop_table().lock().unwrap_or_else(|p| p.into_inner())
-}
+impl LoopTable {
+    pub fn new() -> LoopTable {
+        LoopTable::default()
+    }
 
-fn remember_own_port(local: SocketAddr) {
-    let mut t = loop_entries();
-    let now = Instant::now();
-    t.retain(|_, at| now.duration_since(*at) < LOOP_MEMORY);
-    t.insert(local, now);
-}
+    /// The table, even after a panic elsewhere poisoned its lock: loop
+    /// detection must not switch itself off (a panic loses one connection).
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, Instant>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
 
-/// Whether `peer` is one of our own recent outgoing connections. A
-/// source recorded before connecting has no address yet: the port decides.
-pub fn is_own_connection(peer: SocketAddr) -> bool {
-    loop_entries().iter().any(|(src, at)| {
-        src.port() == peer.port()
-            && (src.ip().is_unspecified() || src.ip() == peer.ip())
-            && at.elapsed() < LOOP_MEMORY
-    })
+    /// Remember `local`, the source of a connection towards our own port.
+    pub fn remember(&self, local: SocketAddr) {
+        let mut t = self.entries();
+        let now = Instant::now();
+        t.retain(|_, at| now.duration_since(*at) < LOOP_MEMORY);
+        t.insert(local, now);
+    }
+
+    /// Whether `peer` is one of our own recent outgoing connections. A
+    /// source recorded before connecting has no address yet: the port decides.
+    pub fn is_own_connection(&self, peer: SocketAddr) -> bool {
+        self.entries().iter().any(|(src, at)| {
+            src.port() == peer.port()
+                && (src.ip().is_unspecified() || src.ip() == peer.ip())
+                && at.elapsed() < LOOP_MEMORY
+        })
+    }
 }

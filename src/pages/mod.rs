@@ -12,9 +12,10 @@ pub mod kind;
 pub mod stats;
 pub mod template;
 
-/// The counters live in [`crate::counters`]; re-exported here for the
-/// callers that count what a page reports.
-pub use crate::counters::{stats, OpenGuard, Stats, StatsSnapshot};
+/// The counters live in [`crate::counters`] (one set per proxy instance,
+/// in its runtime context); re-exported here for the callers that count
+/// what a page reports.
+pub use crate::counters::{OpenGuard, Stats, StatsSnapshot};
 pub use context::{standard_vars, PageContext, WEBSITE};
 pub use error::{error_body, error_response, error_vars, redirect_response};
 pub use kind::ErrorKind;

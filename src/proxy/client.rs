@@ -5,7 +5,9 @@ use crate::config::Config;
 use crate::http::request::RequestLine;
 use crate::outbound::timed::TimedWrite;
 use crate::pages::{self, ErrorKind, PageContext};
+use crate::proxy::context::Context;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -40,6 +42,8 @@ pub struct Client {
     pub origin: Option<crate::outbound::origin::OriginConn>,
     /// End with a reset (RST) rather than a normal close.
     pub reset_on_close: bool,
+    /// The proxy instance's runtime context (counters, loop table).
+    pub ctx: Arc<Context>,
 }
 
 impl Client {
@@ -64,6 +68,7 @@ impl Client {
         peer: SocketAddr,
         fd: i32,
         timeout: Duration,
+        ctx: Arc<Context>,
     ) -> std::io::Result<Client> {
         let local = stream.local_addr()?;
         let local = SocketAddr::new(local.ip().to_canonical(), local.port());
@@ -79,6 +84,7 @@ impl Client {
             served: 0,
             origin: None,
             reset_on_close: false,
+            ctx,
         })
     }
 

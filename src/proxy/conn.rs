@@ -10,7 +10,7 @@
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
-use crate::pages::{self, ErrorKind};
+use crate::pages::ErrorKind;
 use crate::proxy::client::{Client, ErrorInfo};
 use crate::proxy::generation::Shared;
 use crate::proxy::next::Next;
@@ -33,7 +33,7 @@ pub struct Tunnel {
     server: crate::proxy::relay::ServerSide,
     gen: Arc<crate::proxy::generation::Generation>,
     /// Counts the connection open (stats page) until the tunnel ends.
-    _open: pages::OpenGuard<'static>,
+    _open: crate::counters::OpenGuard,
 }
 
 impl Tunnel {
@@ -51,18 +51,19 @@ pub async fn handle(
     slots: Arc<Slots>,
     trace: Arc<Trace>,
 ) -> Option<Tunnel> {
-    let _open = pages::stats().open_guard();
+    let ctx = Arc::clone(&shared.ctx);
+    let _open = ctx.stats.open_guard();
     let mut gen = shared.current();
     let cfg = &*Arc::clone(&gen.config);
     let fd = stream.as_raw_fd();
     let _ = stream.set_nodelay(true);
-    let mut client = match Client::new(stream, peer, fd, cfg.timeout) {
+    let mut client = match Client::new(stream, peer, fd, cfg.timeout, ctx) {
         Ok(c) => c,
         Err(_) => return None,
     };
     log_connect(&client, cfg);
     let peer = SocketAddr::new(client.ip, peer.port());
-    if crate::outbound::opensock::is_own_connection(peer) {
+    if client.ctx.loops.is_own_connection(peer) {
         log_msg!(
             Level::Connect,
             "Prevented endless loop (file descriptor {}): {}",
@@ -162,7 +163,7 @@ async fn admitted(client: &mut Client, cfg: &Config) -> bool {
         "Unauthorized connection from \"{}\".",
         client.ip_text
     );
-    pages::stats().inc_denied();
+    client.ctx.stats.inc_denied();
     client.drain_request(cfg.timeout, true).await;
     client
         .send_error(cfg, ErrorKind::AccessDenied, ErrorInfo::default())
@@ -205,7 +206,7 @@ async fn wait_for_request(client: &mut Client, cfg: &Config, slots: &Arc<Slots>)
         _ = client.rd.fill_buf() => true,
         _ = idle.evicted() => closing_idle(client),
         // A shutdown closes connections idle at a request boundary at once.
-        _ = crate::ops::shutdown::closing() => false,
+        _ = client.ctx.ops.shutdown.closing() => false,
         _ = tokio::time::sleep(cfg.timeout) => false,
     }
 }

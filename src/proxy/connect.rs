@@ -27,7 +27,15 @@ use tokio::net::TcpStream;
 pub async fn connect(client: &mut Client, gen: &Generation, req: Request, target: Target) -> Next {
     let cfg = &*gen.config;
     let route = outbound::route(&gen.outbound, &target);
-    let out = match outbound::open(client.local.ip(), &gen.outbound, &target, route).await {
+    let out = match outbound::open(
+        &client.ctx.loops,
+        client.local.ip(),
+        &gen.outbound,
+        &target,
+        route,
+    )
+    .await
+    {
         Ok(o) => o,
         Err(e) => {
             let info = ErrorInfo {

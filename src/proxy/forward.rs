@@ -18,7 +18,7 @@ use crate::log::Level;
 use crate::log_msg;
 use crate::outbound;
 use crate::outbound::origin::{self, OriginConn};
-use crate::pages::{self, ErrorKind};
+use crate::pages::ErrorKind;
 use crate::proxy::client::{Client, ErrorInfo};
 use crate::proxy::generation::Generation;
 use crate::proxy::next::{Next, Request};
@@ -126,7 +126,7 @@ async fn request_body_framing(client: &mut Client, cfg: &Config, req: &Request) 
                 client.ip_text,
                 e
             );
-            pages::stats().inc_bad();
+            client.ctx.stats.inc_bad();
             let info = ErrorInfo {
                 line: Some(&req.line),
                 ..Default::default()
@@ -306,7 +306,7 @@ async fn refuse_response(
         host,
         e
     );
-    pages::stats().inc_bad();
+    client.ctx.stats.inc_bad();
     let info = ErrorInfo {
         line: Some(line),
         ..Default::default()
@@ -327,7 +327,7 @@ async fn open<'a>(
     route: Option<&'a UpstreamProxy>,
     line: &RequestLine,
 ) -> Option<(OriginConn, Option<&'a UpstreamProxy>)> {
-    match outbound::open(client.local.ip(), out, target, route).await {
+    match outbound::open(&client.ctx.loops, client.local.ip(), out, target, route).await {
         Ok(o) => Some((
             OriginConn::new(&target.host, target.port, o.stream, o.fd, out.timeout),
             o.http_proxy,

@@ -10,7 +10,7 @@ use crate::http::rewrite::StatusLine;
 use crate::log::Level;
 use crate::log_msg;
 use crate::outbound::origin::OriginConn;
-use crate::pages::{self, ErrorKind};
+use crate::pages::ErrorKind;
 use crate::proxy::client::{Client, ErrorInfo};
 use crate::proxy::next::Next;
 use crate::proxy::response::{read_response_head, ResponseError};
@@ -65,7 +65,7 @@ impl Failure {
         match self {
             Failure::ClientBody(CopyError::Read(e)) => {
                 log_msg!(Level::Warning, "Could not retrieve request entity: {}", e);
-                pages::stats().inc_bad();
+                client.ctx.stats.inc_bad();
                 client.send_error(cfg, ErrorKind::BadRequest, info).await;
             }
             Failure::ClientBody(CopyError::Write(_)) => {}
@@ -86,7 +86,7 @@ impl Failure {
                     Level::Warning,
                     "Could not retrieve all the headers from the remote server."
                 );
-                pages::stats().inc_bad();
+                client.ctx.stats.inc_bad();
                 client
                     .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
                     .await;

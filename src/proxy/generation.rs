@@ -1,4 +1,6 @@
-//! What every connection shares: the current configuration generation.
+//! What every connection shares: the current configuration generation,
+//! and the instance's runtime context (counters, loop table, ops state;
+//! see [`super::context`]).
 //!
 //! A generation (config + the filter loaded for it) is immutable. Reload
 //! builds a new one and swaps the `Arc`; each request takes the generation
@@ -6,6 +8,7 @@
 //! changes the rules in the middle of a request or tunnel, and the next
 //! request on a kept connection meets the new rules.
 
+use super::context::Context;
 use crate::config::{Config, Limits, OutboundSettings};
 use crate::filter::Filter;
 use crate::http::reverse::ReverseRules;
@@ -40,15 +43,18 @@ impl Generation {
     }
 }
 
-/// The swap point for reloads.
+/// The swap point for reloads, and the instance's runtime context.
 pub struct Shared {
     current: RwLock<Arc<Generation>>,
+    /// Created once by `app`; lives as long as the instance.
+    pub ctx: Arc<Context>,
 }
 
 impl Shared {
-    pub fn new(gen: Generation) -> Shared {
+    pub fn new(gen: Generation, ctx: Arc<Context>) -> Shared {
         Shared {
             current: RwLock::new(Arc::new(gen)),
+            ctx,
         }
     }
 
@@ -87,7 +93,7 @@ mod tests {
     /// next one gets those a reload built.
     #[test]
     fn settings_are_built_per_generation() {
-        let shared = Shared::new(gen(5, 10));
+        let shared = Shared::new(gen(5, 10), Arc::new(Context::new()));
         let before = shared.current();
         shared.replace(gen(7, 20));
         let after = shared.current();

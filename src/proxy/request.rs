@@ -57,7 +57,7 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
                 "process_request: Bad Request on file descriptor {}",
                 client.fd
             );
-            pages::stats().inc_bad();
+            client.ctx.stats.inc_bad();
             let info = ErrorInfo {
                 url: Some(""),
                 raw: Some(&raw),
@@ -93,7 +93,7 @@ async fn headers_failed(
         Level::Warning,
         "Could not retrieve all the headers from the client"
     );
-    pages::stats().inc_bad();
+    client.ctx.stats.inc_bad();
     // Only what has already arrived: the answer goes out at once (issue 12
     // item 5); the rest is read after it, by `linger`.
     client.drain_request(Duration::ZERO, false).await;
@@ -144,7 +144,7 @@ async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<
                 client.fd,
                 client.ip_text
             );
-            pages::stats().inc_denied();
+            client.ctx.stats.inc_denied();
             // tinyproxy checks credentials before it parses the request
             // line, so this page says HTTP/1.0 whatever the client spoke.
             let info = ErrorInfo {
@@ -197,7 +197,7 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
                 what,
                 subject
             );
-            pages::stats().inc_denied();
+            client.ctx.stats.inc_denied();
             let url = subject.to_string();
             return refuse(client, cfg, ErrorKind::Filtered, &req.line, Some(&url)).await;
         }
@@ -299,7 +299,7 @@ async fn refuse(
     line: &RequestLine,
     url: Option<&str>,
 ) -> Next {
-    pages::stats().inc_bad();
+    client.ctx.stats.inc_bad();
     let info = ErrorInfo {
         line: Some(line),
         url,
@@ -323,7 +323,7 @@ async fn send_stats(client: &mut Client, cfg: &Config, line: &RequestLine) {
         url: None,
         error: None,
     };
-    let bytes = pages::stats_response(&ctx, &pages::stats().snapshot());
+    let bytes = pages::stats_response(&ctx, &client.ctx.stats.snapshot());
     crate::ops::hooks::response(200); // ops hook
     let _ = client.wr.write_all(&bytes).await;
     let _ = client.wr.shutdown().await;

@@ -54,12 +54,15 @@ impl Server {
     /// Start accepting on `l`.
     pub fn add_listener(&mut self, l: TcpListener) {
         let Ok(addr) = l.local_addr() else { return };
-        let task = tokio::spawn(accept_loop(
+        let accepting = accept_loop(
             l,
             Arc::clone(&self.shared),
             Arc::clone(&self.slots),
             self.conns.clone(),
-        ));
+        );
+        // The loop's hooks (MaxClients reached) record into this instance.
+        let ops = Arc::clone(&self.shared.ctx.ops);
+        let task = tokio::spawn(crate::ops::state::scope(ops, accepting));
         if let Some(old) = self.loops.insert(addr, task) {
             old.abort();
         }
@@ -215,10 +218,11 @@ async fn accept_loop(
         slots.note_if_full();
         let (shared, slots) = (Arc::clone(&shared), Arc::clone(&slots));
         conns.spawn(async move {
+            let ops = Arc::clone(&shared.ctx.ops);
             // Boxed: passed by value into `conn_scope`, the connection's
             // future would be stored twice over in the task.
             let conn = Box::pin(guard::run(stream, peer, shared, slots));
-            crate::ops::conn_scope(peer, conn).await; // ops hook
+            crate::ops::conn_scope(ops, peer, conn).await; // ops hook
             drop(permit);
         });
     }
