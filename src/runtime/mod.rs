@@ -227,3 +227,6 @@ async fn accept_loop(
         });
     }
 }
+
+#[cfg(test)]
+mod tests;
