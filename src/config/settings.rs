@@ -83,7 +83,7 @@ impl From<&Config> for HeaderRules {
 }
 
 /// The host token of our `Via` entries: ViaProxyName, else the host name
-/// (looked up once per process).
+/// (looked up once per process and never changed: a cache, not state).
 fn via_name(cfg: &Config) -> &str {
     static HOSTNAME: OnceLock<String> = OnceLock::new();
     match &cfg.via_proxy_name {

@@ -1,5 +1,5 @@
-//! Which levels are written: a bit mask in one atomic, so the check on the
-//! hot path is a single relaxed load.
+//! Which levels are written: a bit mask in one atomic (the logger's
+//! [`Gate`]), so the check on the hot path is a single relaxed load.
 
 use super::level::{Level, LogLevel};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -36,30 +36,43 @@ fn all() -> u8 {
 /// The default before any configuration: `LogLevel Info`.
 pub(super) const DEFAULT_MASK: u8 = !(1 << (Level::Debug as u8)) & 0x7f;
 
-/// The enabled levels; 0 when logging goes nowhere.
-static MASK: AtomicU8 = AtomicU8::new(DEFAULT_MASK);
+/// A logger's view of its configuration that is read without its lock.
+#[derive(Debug)]
+pub(super) struct Gate {
+    /// The enabled levels; 0 when logging goes nowhere.
+    mask: AtomicU8,
+    /// Whether the destination takes whole lines (file, stdout, writer)
+    /// rather than bare messages (syslog, storage): a hint that lets `log`
+    /// build the line before taking the lock. A stale value only costs a
+    /// rebuild.
+    line_sink: AtomicBool,
+}
 
-/// Whether the destination takes whole lines (file, stdout, writer) rather
-/// than bare messages (syslog, storage): a hint that lets `log` build the
-/// line before taking the lock. A stale value only costs a rebuild.
-static LINE_SINK: AtomicBool = AtomicBool::new(false);
+impl Gate {
+    pub(super) const fn new() -> Gate {
+        Gate {
+            mask: AtomicU8::new(DEFAULT_MASK),
+            line_sink: AtomicBool::new(false),
+        }
+    }
 
-pub(super) fn enabled(level: Level) -> bool {
-    MASK.load(Ordering::Relaxed) & level.bit() != 0
+    pub(super) fn enabled(&self, level: Level) -> bool {
+        allows(self.mask.load(Ordering::Relaxed), level)
+    }
+
+    /// Publish a new mask (called with the logger's lock held).
+    pub(super) fn publish(&self, (mask, line_sink): (u8, bool)) {
+        self.mask.store(mask, Ordering::Relaxed);
+        self.line_sink.store(line_sink, Ordering::Relaxed);
+    }
+
+    pub(super) fn wants_line(&self) -> bool {
+        self.line_sink.load(Ordering::Relaxed)
+    }
 }
 
 pub(super) fn allows(mask: u8, level: Level) -> bool {
     mask & level.bit() != 0
-}
-
-/// Publish a new mask (called with the logger's lock held).
-pub(super) fn publish(mask: u8, line_sink: bool) {
-    MASK.store(mask, Ordering::Relaxed);
-    LINE_SINK.store(line_sink, Ordering::Relaxed);
-}
-
-pub(super) fn wants_line() -> bool {
-    LINE_SINK.load(Ordering::Relaxed)
 }
 
 #[cfg(test)]

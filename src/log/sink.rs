@@ -135,13 +135,19 @@ impl State {
         self.syslog_path = Some(path);
     }
 
-    /// Recompute the mask after a level or sink change.
+    /// Recompute the mask after a level or sink change (the logger
+    /// publishes it to its lock-free gate, see [`State::gate`]).
     fn publish(&mut self) {
         self.mask = match self.sink {
             Sink::Discard => 0,
             _ => filter::mask_for(self.level),
         };
-        filter::publish(self.mask, self.sink.takes_lines());
+    }
+
+    /// What the lock-free level check needs: the enabled levels, and
+    /// whether the sink takes whole lines.
+    pub fn gate(&self) -> (u8, bool) {
+        (self.mask, self.sink.takes_lines())
     }
 
     /// Log one message if the level allows it; `line` is the prebuilt

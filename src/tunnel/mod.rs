@@ -25,7 +25,9 @@ const CHUNK: usize = 64 * 1024;
 const BURST: usize = 16;
 
 thread_local! {
-    /// One spare buffer per worker thread, reused across tunnels.
+    /// One spare buffer per worker thread, reused across tunnels: a
+    /// cache of memory, not state (no proxy instance's behaviour depends
+    /// on it), so it is not in the runtime context.
     static SPARE: RefCell<Option<Box<[u8]>>> = const { RefCell::new(None) };
 }
 

@@ -26,6 +26,9 @@ pub struct Pipe {
 }
 
 thread_local! {
+    /// Pipes kept per thread for reuse: a cache of kernel buffers, not
+    /// state (no proxy instance's behaviour depends on it), so it is not
+    /// in the runtime context.
     static PIPES: RefCell<Vec<Pipe>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -110,7 +113,8 @@ pub async fn pump(
     Ok(true)
 }
 
-/// Whether splice works for TCP sockets here (checked once).
+/// Whether splice works for TCP sockets here (checked once per process: a
+/// fact about the kernel, written once and never changed).
 pub fn available() -> bool {
     use std::sync::OnceLock;
     static OK: OnceLock<bool> = OnceLock::new();
