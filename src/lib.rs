@@ -1,7 +1,6 @@
 //! tinyproxy-rs: a memory-safe, config-compatible drop-in for tinyproxy 1.11.
 //!
 //! Layers, each depending only on the ones below it: `app` (process
-//! Layers, each depending only on the ones below it: `app` (process
 //! lifecycle: start-up, daemon, privileges, signals, reload; `cli` parses
 //! its command line) → `runtime` (accept loops, listeners, the
 //! per-connection panic guard) → `proxy` (one client connection: request
