@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use tinyproxy_rs::auth::{check_proxy_auth, check_stathost_auth};
+use tinyproxy_rs::policy::auth::{check_proxy_auth, check_stathost_auth};
 use tinyproxy_rs::config::Config;
 
 fn config() -> &'static Config {
