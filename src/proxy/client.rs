@@ -1,13 +1,10 @@
-//! The client side of one connection: its socket halves, identity for
-//! logs, and sending tinyproxy's error pages.
+//! The client side of one connection: its socket halves and identity for
+//! logs (its error pages go out through `report`).
 
-use crate::config::Config;
-use crate::http::request::RequestLine;
 use crate::outbound::timed::TimedWrite;
-use crate::pages::{self, ErrorKind, PageContext};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
@@ -94,22 +91,6 @@ impl Client {
         Ok((stream, leftover))
     }
 
-    /// Send one of tinyproxy's error pages and flush it.
-    pub async fn send_error(&mut self, cfg: &Config, kind: ErrorKind, info: ErrorInfo<'_>) {
-        crate::ops::hooks::error_page(kind); // ops hook
-        let ctx = PageContext {
-            config: cfg,
-            client_ip: &self.ip_text,
-            request_line: info.line.map(|l| l.raw.as_str()).or(info.raw),
-            http_minor: info.line.map(|l| l.version.reply_minor() as u8),
-            url: info.url,
-            error: info.error,
-        };
-        let bytes = pages::error_response(&ctx, kind);
-        let _ = self.wr.write_all(&bytes).await;
-        let _ = self.wr.shutdown().await;
-    }
-
     /// Before answering a client whose request was not read (ACL denial,
     /// loop), read what it sends first so the close does not reset the
     /// answer away. tinyproxy waits up to Timeout; we cap that at 5 s.
@@ -140,14 +121,4 @@ impl Client {
             let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
         }
     }
-}
-
-/// The request facts an error page may show.
-#[derive(Clone, Copy, Default)]
-pub struct ErrorInfo<'a> {
-    pub line: Option<&'a RequestLine>,
-    /// The request line as read, when it could not be parsed.
-    pub raw: Option<&'a str>,
-    pub url: Option<&'a str>,
-    pub error: Option<&'a str>,
 }

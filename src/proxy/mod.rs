@@ -7,10 +7,12 @@
 pub mod client;
 pub mod conn;
 pub mod connect;
+pub mod error;
 pub mod forward;
 pub mod generation;
 pub mod next;
 pub mod relay;
+pub mod report;
 pub mod request;
 pub mod response;
 pub mod slots;
