@@ -4,7 +4,7 @@
 use crate::outbound::timed::TimedWrite;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
@@ -18,12 +18,23 @@ const LINGER_TIME: Duration = Duration::from_secs(2);
 /// The most unread request bytes read and dropped before closing.
 const LINGER_BYTES: usize = 1 << 20;
 
-/// One accepted client connection.
-pub struct Client {
-    pub rd: BufReader<OwnedReadHalf>,
+/// What a client connection reads from: a TCP socket's read half, or in
+/// tests any in-process stream.
+pub trait ClientRead: AsyncRead + Unpin {}
+impl<T: AsyncRead + Unpin> ClientRead for T {}
+
+/// What a client connection writes to.
+pub trait ClientWrite: AsyncWrite + Unpin {}
+impl<T: AsyncWrite + Unpin> ClientWrite for T {}
+
+/// One accepted client connection. The request pipeline works on any
+/// pair of byte streams; only the connection loop (tunnels, resets)
+/// needs the TCP socket back.
+pub struct Client<R = OwnedReadHalf, W = OwnedWriteHalf> {
+    pub rd: BufReader<R>,
     /// Writes fail after `Timeout` without progress (a client that never
     /// reads frees its slot, as with tinyproxy's SO_SNDTIMEO).
-    pub wr: TimedWrite<OwnedWriteHalf>,
+    pub wr: TimedWrite<W>,
     /// The socket's descriptor: tinyproxy's per-connection key in logs.
     pub fd: i32,
     /// Client address, IPv4-mapped IPv6 shown as IPv4.
@@ -39,7 +50,32 @@ pub struct Client {
     pub reset_on_close: bool,
 }
 
-impl Client {
+impl<R: ClientRead, W: ClientWrite> Client<R, W> {
+    /// A client on the streams `rd` and `wr`, from `peer` (its address)
+    /// to `local` (ours); `fd` names it in logs.
+    pub fn from_parts(
+        rd: R,
+        wr: W,
+        peer: IpAddr,
+        local: SocketAddr,
+        fd: i32,
+        timeout: Duration,
+    ) -> Client<R, W> {
+        let local = SocketAddr::new(local.ip().to_canonical(), local.port());
+        let ip = peer.to_canonical();
+        Client {
+            rd: BufReader::with_capacity(READ_BUF, rd),
+            wr: TimedWrite::new(wr, timeout),
+            fd,
+            ip,
+            ip_text: ip.to_string(),
+            local,
+            served: 0,
+            origin: None,
+            reset_on_close: false,
+        }
+    }
+
     /// After a final answer to a request that was not read to its end (and
     /// after our write side is shut): read and drop what the client still
     /// sends, bounded in time and size, so that closing with unread bytes does
@@ -54,41 +90,6 @@ impl Client {
                 _ => return,
             }
         }
-    }
-
-    pub fn new(
-        stream: TcpStream,
-        peer: SocketAddr,
-        fd: i32,
-        timeout: Duration,
-    ) -> std::io::Result<Client> {
-        let local = stream.local_addr()?;
-        let local = SocketAddr::new(local.ip().to_canonical(), local.port());
-        let ip = peer.ip().to_canonical();
-        let (r, w) = stream.into_split();
-        Ok(Client {
-            rd: BufReader::with_capacity(READ_BUF, r),
-            wr: TimedWrite::new(w, timeout),
-            fd,
-            ip,
-            ip_text: ip.to_string(),
-            local,
-            served: 0,
-            origin: None,
-            reset_on_close: false,
-        })
-    }
-
-    /// Give back the whole socket and any bytes already read but not used
-    /// (a client may send its TLS hello right behind CONNECT).
-    pub fn into_stream(self) -> std::io::Result<(TcpStream, Vec<u8>)> {
-        let leftover = self.rd.buffer().to_vec();
-        let stream = self
-            .rd
-            .into_inner()
-            .reunite(self.wr.into_inner())
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        Ok((stream, leftover))
     }
 
     /// Before answering a client whose request was not read (ACL denial,
@@ -111,6 +112,32 @@ impl Client {
             _ if !quiet_empty => crate::log_msg!(crate::log::Level::Info, "no entity"),
             _ => {}
         }
+    }
+}
+
+impl Client {
+    /// An accepted TCP connection.
+    pub fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        fd: i32,
+        timeout: Duration,
+    ) -> std::io::Result<Client> {
+        let local = stream.local_addr()?;
+        let (r, w) = stream.into_split();
+        Ok(Client::from_parts(r, w, peer.ip(), local, fd, timeout))
+    }
+
+    /// Give back the whole socket and any bytes already read but not used
+    /// (a client may send its TLS hello right behind CONNECT).
+    pub fn into_stream(self) -> std::io::Result<(TcpStream, Vec<u8>)> {
+        let leftover = self.rd.buffer().to_vec();
+        let stream = self
+            .rd
+            .into_inner()
+            .reunite(self.wr.into_inner())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok((stream, leftover))
     }
 
     /// Close with a reset instead of a FIN, as tinyproxy does after an

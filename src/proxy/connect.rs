@@ -13,7 +13,7 @@ use crate::http::url::Target;
 use crate::log::Level;
 use crate::log_msg;
 use crate::outbound::{self, Outbound};
-use crate::proxy::client::Client;
+use crate::proxy::client::{Client, ClientRead, ClientWrite};
 use crate::proxy::error::{ProxyError, ServerEnd};
 use crate::proxy::generation::Generation;
 use crate::proxy::next::{Next, Request};
@@ -24,8 +24,8 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 /// Handle a CONNECT whose port is allowed.
-pub async fn connect(
-    client: &mut Client,
+pub async fn connect<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     gen: &Generation,
     req: &mut Request,
     target: Target,
@@ -55,8 +55,8 @@ pub async fn connect(
 
 /// Ask an HTTP upstream for the tunnel and relay its answer (with our
 /// Via) instead of our own `200 Connection established`.
-async fn via_http_upstream(
-    client: &mut Client,
+async fn via_http_upstream<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     gen: &Generation,
     req: &mut Request,
     target: Target,
@@ -125,8 +125,8 @@ async fn via_http_upstream(
 /// Our CONNECT request to an HTTP upstream: the authority `host:port` as
 /// its target, the client's headers rewritten as for any forwarded
 /// request, and the upstream's credentials when the rule has them.
-fn upstream_connect_head(
-    client: &Client,
+fn upstream_connect_head<R, W>(
+    client: &Client<R, W>,
     gen: &Generation,
     line: &RequestLine,
     headers: Headers,

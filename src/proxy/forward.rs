@@ -18,7 +18,7 @@ use crate::log::Level;
 use crate::log_msg;
 use crate::outbound;
 use crate::outbound::origin::{self, OriginConn};
-use crate::proxy::client::Client;
+use crate::proxy::client::{Client, ClientRead, ClientWrite};
 use crate::proxy::error::{ProxyError, ServerEnd};
 use crate::proxy::generation::Generation;
 use crate::proxy::next::{Next, Request};
@@ -43,8 +43,8 @@ pub struct Forward {
 /// check the body framing, get an origin connection (a kept one when it
 /// may be reused), exchange, then relay the response and decide whether
 /// the client connection stays open.
-pub async fn forward(
-    client: &mut Client,
+pub async fn forward<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     gen: &Generation,
     req: &mut Request,
     fwd: Forward,
@@ -126,8 +126,8 @@ type Answer = (StatusLine, Headers, bool);
 
 /// Send the request head and exchange; a kept connection the origin closed
 /// meanwhile gets one fresh try, when no request body has been consumed.
-async fn exchange_once_more(
-    client: &mut Client,
+async fn exchange_once_more<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     cfg: &Config,
     mut conn: OriginConn,
     head: &[u8],
@@ -156,8 +156,8 @@ struct Reply<'a> {
 /// connections for the next request or close them: the client's is kept
 /// only when it asked, the body was sent whole and the response's length
 /// is known.
-async fn relay_response(
-    client: &mut Client,
+async fn relay_response<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     gen: &Generation,
     mut conn: OriginConn,
     answer: Answer,
@@ -237,8 +237,8 @@ async fn relay_response(
 }
 
 /// Open a new connection towards `target` (direct or via an upstream).
-async fn open<'a>(
-    client: &Client,
+async fn open<'a, R, W>(
+    client: &Client<R, W>,
     cfg: &'a Config,
     target: &Target,
     route: Option<&'a UpstreamProxy>,

@@ -8,7 +8,7 @@ use crate::http::headers::Headers;
 use crate::http::rewrite::StatusLine;
 use crate::http::HttpError;
 use crate::outbound::origin::OriginConn;
-use crate::proxy::client::Client;
+use crate::proxy::client::{Client, ClientRead, ClientWrite};
 use crate::proxy::error::{ProxyError, ServerEnd};
 use crate::proxy::response::{read_response_head, ResponseError};
 use tokio::io::AsyncWriteExt;
@@ -16,8 +16,8 @@ use tokio::io::AsyncWriteExt;
 /// Send the request head, then the body and the response head together.
 /// A kept connection (`reused`) that takes no request or answers with no
 /// status line has gone stale: `SendFailed`, which may be retried.
-pub(super) async fn send_and_exchange(
-    client: &mut Client,
+pub(super) async fn send_and_exchange<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     cfg: &Config,
     conn: &mut OriginConn,
     head: &[u8],
@@ -67,18 +67,18 @@ impl Ends<'_> {
 /// Send the request body while waiting for the response head (so interim
 /// `100 Continue` answers reach the client). Returns the final response
 /// head and whether the whole request body was sent.
-async fn exchange<R, W>(
-    client: &mut Client,
+async fn exchange<SR, SW, R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     cfg: &Config,
-    srv_rd: &mut R,
-    srv_wr: &mut W,
+    srv_rd: &mut SR,
+    srv_wr: &mut SW,
     framing: Framing,
     http09: bool,
     ends: Ends<'_>,
 ) -> Result<(StatusLine, Headers, bool), ProxyError>
 where
-    R: tokio::io::AsyncBufRead + Unpin,
-    W: tokio::io::AsyncWrite + Unpin,
+    SR: tokio::io::AsyncBufRead + Unpin,
+    SW: tokio::io::AsyncWrite + Unpin,
 {
     let body = copy_body(&mut client.rd, srv_wr, framing, cfg.timeout);
     let resp = read_response_head(srv_rd, &mut client.wr, cfg.timeout, http09);

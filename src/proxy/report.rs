@@ -11,7 +11,7 @@ use crate::log::events::{client_headers_failed, closed_connection, server_header
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind, PageContext};
-use crate::proxy::client::Client;
+use crate::proxy::client::{Client, ClientRead, ClientWrite};
 use crate::proxy::error::ProxyError;
 use crate::proxy::next::Next;
 use std::time::Duration;
@@ -29,8 +29,8 @@ struct ErrorInfo<'a> {
 
 /// Answer `err` (`line`: the request's line, when its head was read) and
 /// close.
-pub async fn report(
-    client: &mut Client,
+pub async fn report<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     cfg: &Config,
     err: ProxyError,
     line: Option<&RequestLine>,
@@ -52,7 +52,7 @@ pub async fn report(
 }
 
 /// tinyproxy's log line(s) for `err`, written before the answer.
-fn log_failure(client: &mut Client, err: &ProxyError) {
+fn log_failure<R, W>(client: &mut Client<R, W>, err: &ProxyError) {
     let fd = client.fd;
     match err {
         ProxyError::NoRequest { too_long } => {
@@ -106,7 +106,7 @@ fn log_failure(client: &mut Client, err: &ProxyError) {
 }
 
 /// The log lines of failures once the request was on its way.
-fn log_exchange_failure(client: &Client, err: &ProxyError) {
+fn log_exchange_failure<R, W>(client: &Client<R, W>, err: &ProxyError) {
     match err {
         ProxyError::RequestFraming(e) => log_msg!(
             Level::Warning,
@@ -263,7 +263,12 @@ fn page<'a>(
 
 /// Send one of tinyproxy's error pages and shut our side; the ops hook
 /// records its status (access log, metrics) and counts a denial.
-async fn send_page(client: &mut Client, cfg: &Config, kind: ErrorKind, info: ErrorInfo<'_>) {
+async fn send_page<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    cfg: &Config,
+    kind: ErrorKind,
+    info: ErrorInfo<'_>,
+) {
     crate::ops::hooks::error_page(kind); // ops hook
     let ctx = PageContext {
         config: cfg,
@@ -280,7 +285,7 @@ async fn send_page(client: &mut Client, cfg: &Config, kind: ErrorKind, info: Err
 
 /// What follows the answer: the client's unread bytes (so closing does
 /// not reset the page away), and tinyproxy's closing lines.
-async fn after_page(client: &mut Client, err: &ProxyError) {
+async fn after_page<R: ClientRead, W: ClientWrite>(client: &mut Client<R, W>, err: &ProxyError) {
     match err {
         ProxyError::HeadersIncomplete { .. } | ProxyError::RequestFraming(_) => {
             client.linger().await

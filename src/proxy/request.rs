@@ -11,7 +11,7 @@ use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind, PageContext};
 use crate::policy::auth::{self, AuthOutcome};
-use crate::proxy::client::Client;
+use crate::proxy::client::{Client, ClientRead, ClientWrite};
 use crate::proxy::error::ProxyError;
 use crate::proxy::generation::Generation;
 use crate::proxy::next::{Next, Request};
@@ -20,7 +20,10 @@ use crate::proxy::target::{classify, Dest};
 use tokio::io::AsyncWriteExt;
 
 /// Read and answer one request; a failure is answered by the funnel.
-pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
+pub async fn serve_one<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    gen: &Generation,
+) -> Next {
     let cfg = &*gen.config;
     let mut req = match read_request(client, cfg).await {
         Ok(req) => req,
@@ -38,7 +41,10 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
 }
 
 /// Read and parse the request line and headers.
-async fn read_request(client: &mut Client, cfg: &Config) -> Result<Request, ProxyError> {
+async fn read_request<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    cfg: &Config,
+) -> Result<Request, ProxyError> {
     let raw_bytes = match tokio::time::timeout(cfg.timeout, read_request_line(&mut client.rd)).await
     {
         Ok(Ok(Some(raw))) => raw,
@@ -108,8 +114,8 @@ fn check_auth(cfg: &Config, req: &Request) -> Result<(), ProxyError> {
 }
 
 /// Target, filter, stats host and ConnectPort, then hand over.
-async fn route(
-    client: &mut Client,
+async fn route<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     gen: &Generation,
     req: &mut Request,
 ) -> Result<Next, ProxyError> {
@@ -214,7 +220,11 @@ fn connect_port_allowed(cfg: &Config, port: u16) -> bool {
     cfg.connect_ports.is_empty() || cfg.connect_ports.contains(&u32::from(port))
 }
 
-async fn send_stats(client: &mut Client, cfg: &Config, line: &RequestLine) {
+async fn send_stats<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    cfg: &Config,
+    line: &RequestLine,
+) {
     let ctx = PageContext {
         config: cfg,
         client_ip: &client.ip_text,

@@ -59,8 +59,8 @@ fn refuse(kind: ErrorKind, url: Option<&str>) -> Refusal {
 }
 
 /// Work out the destination of `line`.
-pub fn classify(
-    client: &Client,
+pub fn classify<R, W>(
+    client: &Client<R, W>,
     cfg: &Config,
     line: &RequestLine,
     headers: &Headers,
@@ -100,8 +100,8 @@ fn url_error(e: HttpError, url: &str) -> Refusal {
 
 /// tinyproxy's transparent path: destination from `Host:` (or, without
 /// one, the address the client connected to), the original target as path.
-fn transparent(
-    client: &Client,
+fn transparent<R, W>(
+    client: &Client<R, W>,
     cfg: &Config,
     line: &RequestLine,
     headers: &Headers,
