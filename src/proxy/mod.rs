@@ -11,6 +11,8 @@ pub mod error;
 pub mod forward;
 pub mod generation;
 pub mod next;
+#[cfg(test)]
+mod pipeline_tests;
 pub mod relay;
 pub mod report;
 pub mod request;
