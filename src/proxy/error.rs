@@ -12,7 +12,6 @@ use crate::http::HttpError;
 use crate::outbound::OutboundError;
 use crate::pages::ErrorKind;
 use crate::proxy::response::ResponseError;
-use crate::proxy::target::Refusal;
 
 /// The server end of a failed exchange, for tinyproxy's log lines.
 #[derive(Debug)]
@@ -49,9 +48,13 @@ pub enum ProxyError {
     /// 401 for the stats host).
     #[error("authentication required")]
     AuthRequired(ErrorKind),
-    /// The target could not be worked out, or is this proxy (transparent).
-    #[error("target refused: {0:?}")]
-    Target(Refusal),
+    /// The target could not be worked out (`kind`: 400 for a bad port,
+    /// else the bad-URL page); `url`: the request's target.
+    #[error("bad target {url}")]
+    BadTarget { kind: ErrorKind, url: String },
+    /// The transparent path's destination is one of our own addresses.
+    #[error("transparent destination {host} is this proxy")]
+    LocalTarget { host: String, url: String },
     /// ReverseOnly and no ReversePath rule maps this URL.
     #[error("no reverse mapping for {0}")]
     NoMapping(String),
@@ -76,10 +79,14 @@ pub enum ProxyError {
     /// No response status line (closed, timed out, not HTTP): `reason`.
     #[error("no response status line: {reason}")]
     NoStatus { reason: String, server: ServerEnd },
-    /// A status line but broken headers. `server`: the origin of a
-    /// forwarded request; `None` for an upstream's answer to CONNECT.
+    /// A status line but broken headers (`refused`: the header refused).
+    /// `server`: the origin of a forwarded request; `None` for an
+    /// upstream's answer to CONNECT.
     #[error("response headers could not be read")]
-    ResponseHead { server: Option<ServerEnd> },
+    ResponseHead {
+        server: Option<ServerEnd>,
+        refused: Option<HttpError>,
+    },
     /// The response's length cannot be known (RFC 9112 §6.3).
     #[error("ambiguous response framing: {error}")]
     ResponseFraming {
@@ -106,8 +113,9 @@ impl ProxyError {
     pub fn response(e: ResponseError, server: ServerEnd, tunnel: bool) -> ProxyError {
         match e {
             ResponseError::NoStatus(reason) => ProxyError::NoStatus { reason, server },
-            ResponseError::Headers => ProxyError::ResponseHead {
+            ResponseError::Headers(refused) => ProxyError::ResponseHead {
                 server: (!tunnel).then_some(server),
+                refused,
             },
         }
     }
@@ -116,11 +124,5 @@ impl ProxyError {
 impl From<OutboundError> for ProxyError {
     fn from(e: OutboundError) -> ProxyError {
         ProxyError::Unreachable(e)
-    }
-}
-
-impl From<Refusal> for ProxyError {
-    fn from(e: Refusal) -> ProxyError {
-        ProxyError::Target(e)
     }
 }

@@ -116,6 +116,6 @@ where
     }
     match (head, body_result) {
         (Some((status, headers)), Some(complete)) => Ok((status, headers, complete)),
-        _ => Err(ends.response(ResponseError::Headers)),
+        _ => Err(ends.response(ResponseError::Headers(None))),
     }
 }

@@ -62,7 +62,13 @@ fn log_failure<R, W>(client: &mut Client<R, W>, err: &ProxyError) {
             }
         }
         ProxyError::BadRequestLine { .. } => bad_request(fd),
-        ProxyError::Target(r) if r.kind == ErrorKind::BadRequest => bad_request(fd),
+        ProxyError::BadTarget { kind, .. } if *kind == ErrorKind::BadRequest => bad_request(fd),
+        ProxyError::LocalTarget { host, .. } => log_msg!(
+            Level::Error,
+            "transparent: destination IP {} is local on socket fd {}",
+            host,
+            fd
+        ),
         ProxyError::HeadersIncomplete { refused, .. } => {
             if let Some(e) = refused {
                 log_msg!(Level::Warning, "Refusing request with a {}", e);
@@ -124,10 +130,15 @@ fn log_exchange_failure<R, W>(client: &Client<R, W>, err: &ProxyError) {
         ProxyError::NoStatus { reason, server } => {
             server_headers_failed(reason, &server.host, server.fd)
         }
-        ProxyError::ResponseHead { .. } => log_msg!(
-            Level::Warning,
-            "Could not retrieve all the headers from the remote server."
-        ),
+        ProxyError::ResponseHead { refused, .. } => {
+            if let Some(e) = refused {
+                log_msg!(Level::Warning, "Refusing response with a {}", e);
+            }
+            log_msg!(
+                Level::Warning,
+                "Could not retrieve all the headers from the remote server."
+            )
+        }
         ProxyError::ResponseFraming { error, server } => log_msg!(
             Level::Warning,
             "Refusing response from \"{}\" with ambiguous framing: {}",
@@ -176,12 +187,15 @@ fn count(err: &ProxyError) {
         }
         ProxyError::BadRequestLine { .. }
         | ProxyError::HeadersIncomplete { .. }
-        | ProxyError::Target(_)
+        | ProxyError::BadTarget { .. }
+        | ProxyError::LocalTarget { .. }
         | ProxyError::NoMapping(_)
         | ProxyError::ConnectPort { .. }
         | ProxyError::RequestFraming(_)
         | ProxyError::ClientBody { .. }
-        | ProxyError::ResponseHead { server: Some(_) }
+        | ProxyError::ResponseHead {
+            server: Some(_), ..
+        }
         | ProxyError::ResponseFraming { .. } => stats.inc_bad(),
         _ => {}
     }
@@ -229,13 +243,8 @@ fn page<'a>(
             };
             (*kind, info)
         }
-        ProxyError::Target(r) => (
-            r.kind,
-            ErrorInfo {
-                url: r.url.as_deref(),
-                ..with_line
-            },
-        ),
+        ProxyError::BadTarget { kind, url } => (*kind, with_url(url)),
+        ProxyError::LocalTarget { url, .. } => (ErrorKind::ProxyLoop, with_url(url)),
         ProxyError::NoMapping(url) => (ErrorKind::NoMapping, with_url(url)),
         ProxyError::Filtered { subject, .. } => (ErrorKind::Filtered, with_url(subject)),
         ProxyError::ConnectPort { url, .. } => (ErrorKind::ConnectPortDenied, with_url(url)),
@@ -292,6 +301,7 @@ async fn after_page<R: ClientRead, W: ClientWrite>(client: &mut Client<R, W>, er
         }
         ProxyError::ResponseHead {
             server: Some(server),
+            ..
         } => server_headers_failed(&"Success", &server.host, server.fd),
         ProxyError::ClientBody { server_fd, .. }
         | ProxyError::SendFailed { server_fd }
