@@ -152,3 +152,45 @@ async fn keep_alive_boundary_then_next_request() {
     let rest = String::from_utf8_lossy(&rest);
     assert_eq!(status_line(&rest), "HTTP/1.0 400 Bad Request", "{rest}");
 }
+
+/// The funnel itself: failures tinyproxy answers with silence write
+/// nothing; a refused client gets its page.
+#[tokio::test]
+async fn funnel_pages_only_what_tinyproxy_pages() {
+    use crate::proxy::error::{ProxyError, ServerEnd};
+    use crate::proxy::report::report;
+    let gen = generation("");
+    let server = || ServerEnd {
+        host: "origin.test".into(),
+        fd: 9,
+    };
+    let silent = [
+        ProxyError::NoRequest { too_long: false },
+        ProxyError::NoStatus {
+            reason: "Success".into(),
+            server: server(),
+        },
+        ProxyError::GreetingFailed,
+        ProxyError::ClientGone { server_fd: Some(9) },
+    ];
+    for err in silent {
+        let what = err.to_string();
+        let (mut client, mut peer) = client_with(b"", false).await;
+        let next = report(&mut client, &gen.config, err, None).await;
+        assert!(matches!(next, Next::Close), "{what} closes");
+        drop(client);
+        let mut answer = Vec::new();
+        peer.read_to_end(&mut answer).await.unwrap();
+        assert!(answer.is_empty(), "{what}: {answer:?}");
+    }
+    let (mut client, mut peer) = client_with(b"", false).await;
+    report(&mut client, &gen.config, ProxyError::AclDenied, None).await;
+    drop(client);
+    let mut answer = Vec::new();
+    peer.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        status_line(&answer).starts_with("HTTP/1.0 403 "),
+        "{answer}"
+    );
+}
