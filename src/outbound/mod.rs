@@ -26,6 +26,7 @@ pub struct Outbound<'a> {
 }
 
 /// Why no connection was made: the page to send and its `{error}`.
+#[derive(Debug)]
 pub struct OutboundError {
     pub kind: ErrorKind,
     pub error: Option<String>,

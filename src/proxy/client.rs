@@ -1,15 +1,12 @@
-//! The client side of one connection: its socket halves, identity for
-//! logs, and sending tinyproxy's error pages.
+//! The client side of one connection: its socket halves and identity for
+//! logs (its error pages go out through `report`).
 
-use crate::config::Config;
-use crate::http::request::RequestLine;
 use crate::outbound::timed::TimedWrite;
-use crate::pages::{self, ErrorKind, PageContext};
 use crate::proxy::context::Context;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
@@ -23,12 +20,23 @@ const LINGER_TIME: Duration = Duration::from_secs(2);
 /// The most unread request bytes read and dropped before closing.
 const LINGER_BYTES: usize = 1 << 20;
 
-/// One accepted client connection.
-pub struct Client {
-    pub rd: BufReader<OwnedReadHalf>,
+/// What a client connection reads from: a TCP socket's read half, or in
+/// tests any in-process stream.
+pub trait ClientRead: AsyncRead + Unpin {}
+impl<T: AsyncRead + Unpin> ClientRead for T {}
+
+/// What a client connection writes to.
+pub trait ClientWrite: AsyncWrite + Unpin {}
+impl<T: AsyncWrite + Unpin> ClientWrite for T {}
+
+/// One accepted client connection. The request pipeline works on any
+/// pair of byte streams; only the connection loop (tunnels, resets)
+/// needs the TCP socket back.
+pub struct Client<R = OwnedReadHalf, W = OwnedWriteHalf> {
+    pub rd: BufReader<R>,
     /// Writes fail after `Timeout` without progress (a client that never
     /// reads frees its slot, as with tinyproxy's SO_SNDTIMEO).
-    pub wr: TimedWrite<OwnedWriteHalf>,
+    pub wr: TimedWrite<W>,
     /// The socket's descriptor: tinyproxy's per-connection key in logs.
     pub fd: i32,
     /// Client address, IPv4-mapped IPv6 shown as IPv4.
@@ -46,7 +54,34 @@ pub struct Client {
     pub ctx: Arc<Context>,
 }
 
-impl Client {
+impl<R: ClientRead, W: ClientWrite> Client<R, W> {
+    /// A client on the streams `rd` and `wr`, from `peer` (its address)
+    /// to `local` (ours); `fd` names it in logs.
+    pub fn from_parts(
+        rd: R,
+        wr: W,
+        peer: IpAddr,
+        local: SocketAddr,
+        fd: i32,
+        timeout: Duration,
+        ctx: Arc<Context>,
+    ) -> Client<R, W> {
+        let local = SocketAddr::new(local.ip().to_canonical(), local.port());
+        let ip = peer.to_canonical();
+        Client {
+            rd: BufReader::with_capacity(READ_BUF, rd),
+            wr: TimedWrite::new(wr, timeout),
+            fd,
+            ip,
+            ip_text: ip.to_string(),
+            local,
+            served: 0,
+            origin: None,
+            reset_on_close: false,
+            ctx,
+        }
+    }
+
     /// After a final answer to a request that was not read to its end (and
     /// after our write side is shut): read and drop what the client still
     /// sends, bounded in time and size, so that closing with unread bytes does
@@ -61,59 +96,6 @@ impl Client {
                 _ => return,
             }
         }
-    }
-
-    pub fn new(
-        stream: TcpStream,
-        peer: SocketAddr,
-        fd: i32,
-        timeout: Duration,
-        ctx: Arc<Context>,
-    ) -> std::io::Result<Client> {
-        let local = stream.local_addr()?;
-        let local = SocketAddr::new(local.ip().to_canonical(), local.port());
-        let ip = peer.ip().to_canonical();
-        let (r, w) = stream.into_split();
-        Ok(Client {
-            rd: BufReader::with_capacity(READ_BUF, r),
-            wr: TimedWrite::new(w, timeout),
-            fd,
-            ip,
-            ip_text: ip.to_string(),
-            local,
-            served: 0,
-            origin: None,
-            reset_on_close: false,
-            ctx,
-        })
-    }
-
-    /// Give back the whole socket and any bytes already read but not used
-    /// (a client may send its TLS hello right behind CONNECT).
-    pub fn into_stream(self) -> std::io::Result<(TcpStream, Vec<u8>)> {
-        let leftover = self.rd.buffer().to_vec();
-        let stream = self
-            .rd
-            .into_inner()
-            .reunite(self.wr.into_inner())
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        Ok((stream, leftover))
-    }
-
-    /// Send one of tinyproxy's error pages and flush it.
-    pub async fn send_error(&mut self, cfg: &Config, kind: ErrorKind, info: ErrorInfo<'_>) {
-        crate::ops::hooks::error_page(kind); // ops hook
-        let ctx = PageContext {
-            config: cfg,
-            client_ip: &self.ip_text,
-            request_line: info.line.map(|l| l.raw.as_str()).or(info.raw),
-            http_minor: info.line.map(|l| l.version.reply_minor() as u8),
-            url: info.url,
-            error: info.error,
-        };
-        let bytes = pages::error_response(&ctx, kind);
-        let _ = self.wr.write_all(&bytes).await;
-        let _ = self.wr.shutdown().await;
     }
 
     /// Before answering a client whose request was not read (ACL denial,
@@ -137,6 +119,33 @@ impl Client {
             _ => {}
         }
     }
+}
+
+impl Client {
+    /// An accepted TCP connection.
+    pub fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        fd: i32,
+        timeout: Duration,
+        ctx: Arc<Context>,
+    ) -> std::io::Result<Client> {
+        let local = stream.local_addr()?;
+        let (r, w) = stream.into_split();
+        Ok(Client::from_parts(r, w, peer.ip(), local, fd, timeout, ctx))
+    }
+
+    /// Give back the whole socket and any bytes already read but not used
+    /// (a client may send its TLS hello right behind CONNECT).
+    pub fn into_stream(self) -> std::io::Result<(TcpStream, Vec<u8>)> {
+        let leftover = self.rd.buffer().to_vec();
+        let stream = self
+            .rd
+            .into_inner()
+            .reunite(self.wr.into_inner())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok((stream, leftover))
+    }
 
     /// Close with a reset instead of a FIN, as tinyproxy does after an
     /// over-long request line.
@@ -146,14 +155,4 @@ impl Client {
             let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
         }
     }
-}
-
-/// The request facts an error page may show.
-#[derive(Clone, Copy, Default)]
-pub struct ErrorInfo<'a> {
-    pub line: Option<&'a RequestLine>,
-    /// The request line as read, when it could not be parsed.
-    pub raw: Option<&'a str>,
-    pub url: Option<&'a str>,
-    pub error: Option<&'a str>,
 }

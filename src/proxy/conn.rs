@@ -10,10 +10,12 @@
 use crate::config::Config;
 use crate::log::Level;
 use crate::log_msg;
-use crate::pages::ErrorKind;
-use crate::proxy::client::{Client, ErrorInfo};
+
+use crate::proxy::client::Client;
+use crate::proxy::error::ProxyError;
 use crate::proxy::generation::Shared;
 use crate::proxy::next::Next;
+use crate::proxy::report::{closed_before_read, report};
 use crate::proxy::request::serve_one;
 use crate::proxy::slots::Slots;
 use crate::proxy::trace::Trace;
@@ -64,13 +66,9 @@ pub async fn handle(
     log_connect(&client, cfg);
     let peer = SocketAddr::new(client.ip, peer.port());
     if client.ctx.loops.is_own_connection(peer) {
-        log_msg!(
-            Level::Connect,
-            "Prevented endless loop (file descriptor {}): {}",
-            fd,
-            client.ip_text
-        );
-        Box::pin(refuse_loop(&mut client, cfg)).await;
+        // A connection from ourselves (`../shared/spec/tinyproxy-1.11.md`
+        // §6.15): the loop page.
+        Box::pin(report(&mut client, cfg, ProxyError::Loop, None)).await;
         return None;
     }
     // The checks and the refusals are boxed (as `serve_one` below): their
@@ -144,30 +142,13 @@ fn log_connect(client: &Client, cfg: &Config) {
     }
 }
 
-/// A connection from ourselves (spec §6.15): the loop page.
-async fn refuse_loop(client: &mut Client, cfg: &Config) {
-    client.drain_request(cfg.timeout, true).await;
-    client
-        .send_error(cfg, ErrorKind::ProxyLoop, ErrorInfo::default())
-        .await;
-}
-
 /// The ACL check (tinyproxy's, before the request is read); a refused
 /// client gets the 403 page and `false`.
 async fn admitted(client: &mut Client, cfg: &Config) -> bool {
     if crate::policy::acl::allowed(&cfg.acl, client.ip).await {
         return true;
     }
-    log_msg!(
-        Level::Notice,
-        "Unauthorized connection from \"{}\".",
-        client.ip_text
-    );
-    client.ctx.stats.inc_denied();
-    client.drain_request(cfg.timeout, true).await;
-    client
-        .send_error(cfg, ErrorKind::AccessDenied, ErrorInfo::default())
-        .await;
+    report(client, cfg, ProxyError::AclDenied, None).await;
     false
 }
 
@@ -189,11 +170,7 @@ async fn wait_for_request(client: &mut Client, cfg: &Config, slots: &Arc<Slots>)
             .await
             .is_err()
         {
-            log_msg!(
-                Level::Error,
-                "read_request_line: Client (file descriptor: {}) closed socket before read.",
-                client.fd
-            );
+            closed_before_read(client.fd);
             return false;
         }
         return true;

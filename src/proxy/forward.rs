@@ -18,12 +18,12 @@ use crate::log::Level;
 use crate::log_msg;
 use crate::outbound;
 use crate::outbound::origin::{self, OriginConn};
-use crate::pages::ErrorKind;
-use crate::proxy::client::{Client, ErrorInfo};
+use crate::proxy::client::{Client, ClientRead, ClientWrite};
+use crate::proxy::error::{ProxyError, ServerEnd};
 use crate::proxy::generation::Generation;
 use crate::proxy::next::{Next, Request};
 use crate::upstream;
-use exchange::{closed, send_and_exchange, Failure};
+use exchange::send_and_exchange;
 use std::io::IoSlice;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
@@ -43,16 +43,20 @@ pub struct Forward {
 /// check the body framing, get an origin connection (a kept one when it
 /// may be reused), exchange, then relay the response and decide whether
 /// the client connection stays open.
-pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: Forward) -> Next {
+pub async fn forward<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    gen: &Generation,
+    req: &mut Request,
+    fwd: Forward,
+) -> Result<Next, ProxyError> {
     let cfg = &*gen.config;
-    let Some(framing) = request_body_framing(client, cfg, &req).await else {
-        return Next::Close;
-    };
+    // An ambiguous body framing (RFC 9112 §6.3) is refused: relaying it
+    // would allow smuggling.
+    let framing =
+        request_framing(req.line.version, &req.headers).map_err(ProxyError::RequestFraming)?;
     let wants_keepalive = client_wants_keepalive(req.line.version, &req.headers);
-    let Request {
-        line,
-        headers: req_headers,
-    } = req;
+    let req_headers = std::mem::take(&mut req.headers);
+    let line = &req.line;
     let Forward {
         target,
         host_header,
@@ -70,10 +74,7 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
     let was_reused = reused.is_some();
     let (conn, http_proxy) = match reused {
         Some(o) => (o, None),
-        None => match open(client, cfg, &gen.outbound, &target, route, &line).await {
-            Some(x) => x,
-            None => return Next::Close,
-        },
+        None => open(client, &gen.outbound, &target, route).await?,
     };
     let head = build_request(
         &OutgoingRequest {
@@ -93,49 +94,22 @@ pub async fn forward(client: &mut Client, gen: &Generation, req: Request, fwd: F
     );
     let sent = Sent {
         outbound: &gen.outbound,
-        line: &line,
+        line,
         target: &target,
         route,
         framing,
         was_reused,
     };
-    let (conn, answer) = match exchange_once_more(client, cfg, conn, &head, &sent).await {
-        Ok(x) => x,
-        Err(next) => return next,
-    };
+    let (conn, answer) = exchange_once_more(client, cfg, conn, &head, &sent).await?;
     drop(head);
     let reply = Reply {
-        line: &line,
+        line,
         host: &target.host,
         wants_keepalive,
         reusable,
         reverse_rule: reverse_rule.as_deref(),
     };
     relay_response(client, gen, conn, answer, &reply).await
-}
-
-/// The request's body framing; `None` (after answering 400) when it is
-/// ambiguous (RFC 9112 §6.3), as relaying it would allow smuggling.
-async fn request_body_framing(client: &mut Client, cfg: &Config, req: &Request) -> Option<Framing> {
-    match request_framing(req.line.version, &req.headers) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            log_msg!(
-                Level::Warning,
-                "Refusing request with ambiguous body framing from {}: {}",
-                client.ip_text,
-                e
-            );
-            client.ctx.stats.inc_bad();
-            let info = ErrorInfo {
-                line: Some(&req.line),
-                ..Default::default()
-            };
-            client.send_error(cfg, ErrorKind::BadRequest, info).await;
-            client.linger().await;
-            None
-        }
-    }
 }
 
 /// What was sent towards the origin, for a second try.
@@ -154,51 +128,22 @@ type Answer = (StatusLine, Headers, bool);
 
 /// Send the request head and exchange; a kept connection the origin closed
 /// meanwhile gets one fresh try, when no request body has been consumed.
-/// `Err`: the client has had its answer (an error page or nothing).
-async fn exchange_once_more(
-    client: &mut Client,
+async fn exchange_once_more<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     cfg: &Config,
     mut conn: OriginConn,
     head: &[u8],
     sent: &Sent<'_>,
-) -> Result<(OriginConn, Answer), Next> {
-    let http09 = sent.line.version.is_http09();
-    let framing = sent.framing;
-    let mut result = send_and_exchange(
-        client,
-        cfg,
-        &mut conn,
-        head,
-        framing,
-        http09,
-        sent.was_reused,
-    )
-    .await;
-    if sent.was_reused && framing == Framing::Empty && matches!(result, Err(Failure::Stale)) {
-        conn = match open(
-            client,
-            cfg,
-            sent.outbound,
-            sent.target,
-            sent.route,
-            sent.line,
-        )
-        .await
-        {
-            Some((c, _)) => c,
-            None => return Err(Next::Close),
-        };
-        result = send_and_exchange(client, cfg, &mut conn, head, framing, http09, false).await;
+) -> Result<(OriginConn, Answer), ProxyError> {
+    let mut result = send_and_exchange(client, cfg, &mut conn, head, sent, sent.was_reused).await;
+    let stale = matches!(result, Err(ProxyError::SendFailed { .. }));
+    if sent.was_reused && sent.framing == Framing::Empty && stale {
+        conn = open(client, sent.outbound, sent.target, sent.route)
+            .await?
+            .0;
+        result = send_and_exchange(client, cfg, &mut conn, head, sent, false).await;
     }
-    match result {
-        Ok(answer) => Ok((conn, answer)),
-        Err(fail) => {
-            let server_fd = conn.fd;
-            Err(fail
-                .answer(client, cfg, sent.line, &sent.target.host, server_fd)
-                .await)
-        }
-    }
+    result.map(|answer| (conn, answer))
 }
 
 /// What decides how the response goes back to the client.
@@ -215,13 +160,13 @@ struct Reply<'a> {
 /// connections for the next request or close them: the client's is kept
 /// only when it asked, the body was sent whole and the response's length
 /// is known.
-async fn relay_response(
-    client: &mut Client,
+async fn relay_response<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     gen: &Generation,
     mut conn: OriginConn,
     answer: Answer,
     reply: &Reply<'_>,
-) -> Next {
+) -> Result<Next, ProxyError> {
     let cfg = &*gen.config;
     let (status, mut headers, body_complete) = answer;
     let (line, server_fd) = (reply.line, conn.fd);
@@ -230,10 +175,15 @@ async fn relay_response(
         head: line.method_kind() == MethodKind::Head,
         connect: false,
     };
-    let rf = match response_framing(asked, status.code, status.http10, &headers) {
-        Ok(rf) => rf,
-        Err(e) => return refuse_response(client, cfg, line, reply.host, server_fd, e).await,
-    };
+    // A response whose length cannot be known (RFC 9112 §6.3: invalid or
+    // differing Content-Length) is never relayed.
+    let rf = response_framing(asked, status.code, status.http10, &headers).map_err(|error| {
+        let server = ServerEnd {
+            host: reply.host.to_string(),
+            fd: server_fd,
+        };
+        ProxyError::ResponseFraming { error, server }
+    })?;
     rf.apply(&mut headers);
     let resp_framing = rf.framing;
     if !body_complete {
@@ -266,7 +216,8 @@ async fn relay_response(
         let sent = write_both(&mut client.wr, &head, &conn.rd.buffer()[..early]).await;
         conn.rd.consume(early);
         if sent.is_err() {
-            return closed(client, server_fd);
+            let server_fd = Some(server_fd);
+            return Err(ProxyError::ClientGone { server_fd });
         }
     }
     let copied = copy_body(&mut conn.rd, &mut client.wr, rest, cfg.timeout)
@@ -278,70 +229,27 @@ async fn relay_response(
         if keep_origin {
             client.origin = Some(conn);
         }
-        Next::KeepAlive
+        Ok(Next::KeepAlive)
     } else {
         let _ = client.wr.shutdown().await;
         drop(conn);
         if !body_complete {
             client.linger().await;
         }
-        Next::Close
+        Ok(Next::Close)
     }
 }
 
-/// A response whose length cannot be known (RFC 9112 §6.3: invalid or
-/// differing Content-Length): never relayed; the client gets the
-/// "could not retrieve all the headers" page and the connection closes.
-async fn refuse_response(
-    client: &mut Client,
-    cfg: &Config,
-    line: &RequestLine,
-    host: &str,
-    server_fd: i32,
-    e: crate::http::framing::FramingError,
-) -> Next {
-    log_msg!(
-        Level::Warning,
-        "Refusing response from \"{}\" with ambiguous framing: {}",
-        host,
-        e
-    );
-    client.ctx.stats.inc_bad();
-    let info = ErrorInfo {
-        line: Some(line),
-        ..Default::default()
-    };
-    client
-        .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
-        .await;
-    closed(client, server_fd)
-}
-
-/// Open a new connection towards `target` (direct or via an upstream),
-/// answering the client with the error page when that fails.
-async fn open<'a>(
-    client: &mut Client,
-    cfg: &Config,
+/// Open a new connection towards `target` (direct or via an upstream).
+async fn open<'a, R, W>(
+    client: &Client<R, W>,
     out: &OutboundSettings,
     target: &Target,
     route: Option<&'a UpstreamProxy>,
-    line: &RequestLine,
-) -> Option<(OriginConn, Option<&'a UpstreamProxy>)> {
-    match outbound::open(&client.ctx.loops, client.local.ip(), out, target, route).await {
-        Ok(o) => Some((
-            OriginConn::new(&target.host, target.port, o.stream, o.fd, out.timeout),
-            o.http_proxy,
-        )),
-        Err(e) => {
-            let info = ErrorInfo {
-                line: Some(line),
-                error: e.error.as_deref(),
-                ..Default::default()
-            };
-            client.send_error(cfg, e.kind, info).await;
-            None
-        }
-    }
+) -> Result<(OriginConn, Option<&'a UpstreamProxy>), ProxyError> {
+    let o = outbound::open(&client.ctx.loops, client.local.ip(), out, target, route).await?;
+    let conn = OriginConn::new(&target.host, target.port, o.stream, o.fd, out.timeout);
+    Ok((conn, o.http_proxy))
 }
 
 /// ReverseBaseURL rewrites a backend `Location`; ReverseMagic adds the

@@ -1,124 +1,84 @@
 //! The exchange with the origin for one forwarded request: the request
-//! body goes out while the response head is awaited, and how it failed
-//! when no response head could be relayed.
+//! body goes out while the response head is awaited.
 
+use super::Sent;
 use crate::config::Config;
 use crate::http::framing::{copy_body, CopyError, Framing};
 use crate::http::headers::Headers;
-use crate::http::request::RequestLine;
 use crate::http::rewrite::StatusLine;
-use crate::log::Level;
-use crate::log_msg;
+use crate::http::HttpError;
 use crate::outbound::origin::OriginConn;
-use crate::pages::ErrorKind;
-use crate::proxy::client::{Client, ErrorInfo};
-use crate::proxy::next::Next;
+use crate::proxy::client::{Client, ClientRead, ClientWrite};
+use crate::proxy::error::{ProxyError, ServerEnd};
 use crate::proxy::response::{read_response_head, ResponseError};
 use tokio::io::AsyncWriteExt;
 
 /// Send the request head, then the body and the response head together.
-pub(super) async fn send_and_exchange(
-    client: &mut Client,
+/// A kept connection (`reused`) that takes no request or answers with no
+/// status line has gone stale: `SendFailed`, which may be retried.
+pub(super) async fn send_and_exchange<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     cfg: &Config,
     conn: &mut OriginConn,
     head: &[u8],
-    framing: Framing,
-    http09: bool,
+    sent: &Sent<'_>,
     reused: bool,
-) -> Result<(StatusLine, Headers, bool), Failure> {
+) -> Result<(StatusLine, Headers, bool), ProxyError> {
+    let server_fd = conn.fd;
     if conn.wr.write_all(head).await.is_err() {
-        return Err(Failure::Stale);
+        return Err(ProxyError::SendFailed { server_fd });
     }
-    match exchange(client, cfg, &mut conn.rd, &mut conn.wr, framing, http09).await {
-        Err(Failure::Response(ResponseError::NoStatus(_))) if reused => Err(Failure::Stale),
+    let http09 = sent.line.version.is_http09();
+    let ends = Ends {
+        host: &sent.target.host,
+        fd: server_fd,
+    };
+    let (rd, wr) = (&mut conn.rd, &mut conn.wr);
+    match exchange(client, cfg, rd, wr, sent.framing, http09, ends).await {
+        Err(ProxyError::NoStatus { .. }) if reused => Err(ProxyError::SendFailed { server_fd }),
         other => other,
     }
 }
 
-pub(super) fn closed(client: &Client, server_fd: i32) -> Next {
-    crate::log::events::closed_connection(client.fd, server_fd);
-    Next::Close
+/// The origin of the exchange, named in its failures.
+#[derive(Clone, Copy)]
+struct Ends<'a> {
+    host: &'a str,
+    fd: i32,
 }
 
-/// How an exchange failed before the response head reached the client.
-pub(super) enum Failure {
-    /// The client's body was malformed or cut short.
-    ClientBody(CopyError),
-    Response(ResponseError),
-    /// The server closed before answering (a kept connection gone stale).
-    Stale,
-}
-
-impl Failure {
-    pub(super) async fn answer(
-        self,
-        client: &mut Client,
-        cfg: &Config,
-        line: &RequestLine,
-        host: &str,
-        server_fd: i32,
-    ) -> Next {
-        let info = ErrorInfo {
-            line: Some(line),
-            ..Default::default()
+impl Ends<'_> {
+    fn response(self, e: ResponseError) -> ProxyError {
+        let server = ServerEnd {
+            host: self.host.to_string(),
+            fd: self.fd,
         };
-        match self {
-            Failure::ClientBody(CopyError::Read(e)) => {
-                log_msg!(Level::Warning, "Could not retrieve request entity: {}", e);
-                client.ctx.stats.inc_bad();
-                client.send_error(cfg, ErrorKind::BadRequest, info).await;
-            }
-            Failure::ClientBody(CopyError::Write(_)) => {}
-            Failure::Stale => {
-                let info = ErrorInfo {
-                    line: Some(line),
-                    ..Default::default()
-                };
-                client.send_error(cfg, ErrorKind::SendFailed, info).await;
-            }
-            Failure::Response(ResponseError::NoStatus(reason)) => {
-                crate::log::events::server_headers_failed(&reason, host, server_fd);
-                // tinyproxy just closes here, without its "Closed" line.
-                return Next::Close;
-            }
-            Failure::Response(ResponseError::Headers) => {
-                log_msg!(
-                    Level::Warning,
-                    "Could not retrieve all the headers from the remote server."
-                );
-                client.ctx.stats.inc_bad();
-                client
-                    .send_error(cfg, ErrorKind::ResponseHeadersFailed, info)
-                    .await;
-                crate::log::events::server_headers_failed(&"Success", host, server_fd);
-                return Next::Close;
-            }
+        ProxyError::response(e, server, false)
+    }
+
+    fn client_body(self, error: HttpError) -> ProxyError {
+        ProxyError::ClientBody {
+            error,
+            server_fd: self.fd,
         }
-        closed(client, server_fd)
     }
 }
 
 /// Send the request body while waiting for the response head (so interim
 /// `100 Continue` answers reach the client). Returns the final response
 /// head and whether the whole request body was sent.
-async fn exchange<R, W>(
-    client: &mut Client,
+async fn exchange<SR, SW, R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
     cfg: &Config,
-    srv_rd: &mut R,
-    srv_wr: &mut W,
+    srv_rd: &mut SR,
+    srv_wr: &mut SW,
     framing: Framing,
     http09: bool,
-) -> Result<
-    (
-        crate::http::rewrite::StatusLine,
-        crate::http::headers::Headers,
-        bool,
-    ),
-    Failure,
->
+    ends: Ends<'_>,
+) -> Result<(StatusLine, Headers, bool), ProxyError>
 where
-    R: tokio::io::AsyncBufRead + Unpin,
-    W: tokio::io::AsyncWrite + Unpin,
+    SR: tokio::io::AsyncBufRead + Unpin,
+    SW: tokio::io::AsyncWrite + Unpin,
 {
     let body = copy_body(&mut client.rd, srv_wr, framing, cfg.timeout);
     let resp = read_response_head(srv_rd, &mut client.wr, cfg.timeout, http09);
@@ -138,11 +98,11 @@ where
                 }
                 // The server stopped reading: it may still answer.
                 Err(CopyError::Write(_)) => body_result = Some(false),
-                Err(e) => return Err(Failure::ClientBody(e)),
+                Err(CopyError::Read(e)) => return Err(ends.client_body(e)),
             },
             r = &mut resp, if head.is_none() => match r {
                 Ok(h) => head = Some(h),
-                Err(e) => return Err(Failure::Response(e)),
+                Err(e) => return Err(ends.response(e)),
             },
         }
     }
@@ -150,12 +110,12 @@ where
         // Both may have become ready together: a finished body counts.
         body_result = match futures_util::FutureExt::now_or_never(&mut body) {
             Some(Ok(_)) => Some(true),
-            Some(Err(CopyError::Read(e))) => return Err(Failure::ClientBody(CopyError::Read(e))),
+            Some(Err(CopyError::Read(e))) => return Err(ends.client_body(e)),
             _ => Some(false),
         };
     }
     match (head, body_result) {
         (Some((status, headers)), Some(complete)) => Ok((status, headers, complete)),
-        _ => Err(Failure::Response(ResponseError::Headers)),
+        _ => Err(ends.response(ResponseError::Headers(None))),
     }
 }

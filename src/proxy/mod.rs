@@ -8,10 +8,14 @@ pub mod client;
 pub mod conn;
 pub mod connect;
 pub mod context;
+pub mod error;
 pub mod forward;
 pub mod generation;
 pub mod next;
+#[cfg(test)]
+mod pipeline_tests;
 pub mod relay;
+pub mod report;
 pub mod request;
 pub mod response;
 pub mod slots;

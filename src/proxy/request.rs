@@ -6,35 +6,51 @@ use crate::config::Config;
 use crate::http::headers::Headers;
 use crate::http::request::{parse_request_line, read_header_lines, read_request_line, RequestLine};
 use crate::http::reverse::{self, Mapping, ReverseRules};
+use crate::http::HttpError;
 use crate::log::Level;
 use crate::log_msg;
 use crate::pages::{self, ErrorKind, PageContext};
 use crate::policy::auth::{self, AuthOutcome};
-use crate::proxy::client::{Client, ErrorInfo};
+use crate::proxy::client::{Client, ClientRead, ClientWrite};
+use crate::proxy::error::ProxyError;
 use crate::proxy::generation::Generation;
 use crate::proxy::next::{Next, Request};
+use crate::proxy::report::report;
 use crate::proxy::target::{classify, Dest};
-use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-/// Read and answer one request.
-pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
+/// Read and answer one request; a failure is answered by the funnel.
+pub async fn serve_one<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    gen: &Generation,
+) -> Next {
     let cfg = &*gen.config;
+    let mut req = match read_request(client, cfg).await {
+        Ok(req) => req,
+        Err(e) => return report(client, cfg, e, None).await,
+    };
+    crate::ops::hooks::request_head(&req.line.method, req.headers.get("Proxy-Authorization")); // ops hook
+    let answered = match check_auth(cfg, &req) {
+        Ok(()) => route(client, gen, &mut req).await,
+        Err(e) => Err(e),
+    };
+    match answered {
+        Ok(next) => next,
+        Err(e) => report(client, cfg, e, Some(&req.line)).await,
+    }
+}
+
+/// Read and parse the request line and headers.
+async fn read_request<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    cfg: &Config,
+) -> Result<Request, ProxyError> {
     let raw_bytes = match tokio::time::timeout(cfg.timeout, read_request_line(&mut client.rd)).await
     {
         Ok(Ok(Some(raw))) => raw,
         other => {
-            if matches!(other, Ok(Err(crate::http::HttpError::LineTooLong))) {
-                client.reset_on_close = true;
-            }
-            if client.served == 0 {
-                log_msg!(
-                    Level::Error,
-                    "read_request_line: Client (file descriptor: {}) closed socket before read.",
-                    client.fd
-                );
-            }
-            return Next::Close;
+            let too_long = matches!(other, Ok(Err(crate::http::HttpError::LineTooLong)));
+            return Err(ProxyError::NoRequest { too_long });
         }
     };
     // Text for logs and pages only; parsing works on the bytes.
@@ -47,66 +63,24 @@ pub async fn serve_one(client: &mut Client, gen: &Generation) -> Next {
     );
     let lines = match tokio::time::timeout(cfg.timeout, read_header_lines(&mut client.rd)).await {
         Ok(Ok(lines)) => lines,
-        _ => return headers_failed(client, cfg, &raw, None).await,
+        _ => return Err(headers_failed(raw, None, None)),
     };
-    let line = match parse_request_line(&raw_bytes) {
-        Ok(l) => l,
-        Err(_) => {
-            log_msg!(
-                Level::Error,
-                "process_request: Bad Request on file descriptor {}",
-                client.fd
-            );
-            client.ctx.stats.inc_bad();
-            let info = ErrorInfo {
-                url: Some(""),
-                raw: Some(&raw),
-                ..Default::default()
-            };
-            client.send_error(cfg, ErrorKind::BadRequest, info).await;
-            return Next::Close;
-        }
+    let Ok(line) = parse_request_line(&raw_bytes) else {
+        return Err(ProxyError::BadRequestLine { raw });
     };
-    let headers = match Headers::parse_lines(&lines) {
-        Ok(h) => h,
-        Err(e) => {
-            log_msg!(Level::Warning, "Refusing request with a {}", e);
-            return headers_failed(client, cfg, &raw, Some(&line)).await;
-        }
-    };
-    drop(lines);
-    let req = Request { line, headers };
-    crate::ops::hooks::request_head(&req.line.method, req.headers.get("Proxy-Authorization")); // ops hook
-    if let Some(next) = check_auth(client, cfg, &req).await {
-        return next;
+    match Headers::parse_lines(&lines) {
+        Ok(headers) => Ok(Request { line, headers }),
+        Err(e) => Err(headers_failed(raw, Some(line), Some(e))),
     }
-    route(client, gen, req).await
 }
 
-async fn headers_failed(
-    client: &mut Client,
-    cfg: &Config,
-    raw: &str,
-    line: Option<&RequestLine>,
-) -> Next {
-    log_msg!(
-        Level::Warning,
-        "Could not retrieve all the headers from the client"
-    );
-    client.ctx.stats.inc_bad();
-    // Only what has already arrived: the answer goes out at once (issue 12
-    // item 5); the rest is read after it, by `linger`.
-    client.drain_request(Duration::ZERO, false).await;
-    let info = ErrorInfo {
-        line,
-        raw: Some(raw),
-        ..Default::default()
-    };
-    client
-        .send_error(cfg, ErrorKind::HeadersIncomplete, info)
-        .await;
-    client.linger().await;
-    Next::Close
+fn headers_failed(
+    raw: String,
+    line: Option<RequestLine>,
+    refused: Option<HttpError>,
+) -> ProxyError {
+    let line = line.map(Box::new);
+    ProxyError::HeadersIncomplete { raw, line, refused }
 }
 
 /// Whether the request's `Host:` header names the stats host (exactly,
@@ -117,14 +91,15 @@ fn names_stat_host(cfg: &Config, req: &Request) -> bool {
         .is_some_and(|h| pages::is_stat_host(&cfg.stat_host, &String::from_utf8_lossy(h)))
 }
 
-/// BasicAuth (spec §6.9, 1.11.3 semantics): `Some(next)` when refused.
-async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<Next> {
+/// BasicAuth (spec §6.9, 1.11.3 semantics). As tinyproxy 1.11.3, every
+/// refusal is logged, missing credentials too (fail2ban-style watchers
+/// count both).
+fn check_auth(cfg: &Config, req: &Request) -> Result<(), ProxyError> {
     if cfg.basic_auth.is_empty() {
-        return None;
+        return Ok(());
     }
     let proxy_auth = req.headers.get("Proxy-Authorization");
-    let stathost = names_stat_host(cfg, req);
-    let check = if stathost {
+    let check = if names_stat_host(cfg, req) {
         auth::check_stathost_auth(cfg, proxy_auth, req.headers.get("Authorization"))
     } else {
         auth::AuthCheck {
@@ -132,91 +107,58 @@ async fn check_auth(client: &mut Client, cfg: &Config, req: &Request) -> Option<
             on_failure: ErrorKind::AuthRequired,
         }
     };
-    let (outcome, kind) = (check.outcome, check.on_failure);
-    match outcome {
-        AuthOutcome::NotRequired | AuthOutcome::Ok => None,
-        AuthOutcome::Missing | AuthOutcome::Bad => {
-            // As tinyproxy 1.11.3: every refusal is logged, missing
-            // credentials too (fail2ban-style watchers count both).
-            log_msg!(
-                Level::Info,
-                "Failed auth attempt (file descriptor: {}), ip {}",
-                client.fd,
-                client.ip_text
-            );
-            client.ctx.stats.inc_denied();
-            // tinyproxy checks credentials before it parses the request
-            // line, so this page says HTTP/1.0 whatever the client spoke.
-            let info = ErrorInfo {
-                raw: Some(&req.line.raw),
-                ..Default::default()
-            };
-            client.send_error(cfg, kind, info).await;
-            Some(Next::Close)
-        }
+    match check.outcome {
+        AuthOutcome::NotRequired | AuthOutcome::Ok => Ok(()),
+        AuthOutcome::Missing | AuthOutcome::Bad => Err(ProxyError::AuthRequired(check.on_failure)),
     }
 }
 
 /// Target, filter, stats host and ConnectPort, then hand over.
-async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next {
+async fn route<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    gen: &Generation,
+    req: &mut Request,
+) -> Result<Next, ProxyError> {
     let cfg = &*gen.config;
     // As tinyproxy 1.11.3: a `Host:` naming the stats host (exactly, with
     // an optional port) is the stats page, before reverse mapping and the
     // transparent path look at the request.
-    if names_stat_host(cfg, &req) {
+    if names_stat_host(cfg, req) {
         log_msg!(Level::Notice, "Request for the stathost.");
         send_stats(client, cfg, &req.line).await;
-        return Next::Close;
+        return Ok(Next::Close);
     }
-    let reverse_rule = match reverse_map(client, cfg, &gen.reverse, &mut req).await {
-        Ok(rule) => rule,
-        Err(next) => return next,
-    };
-    let dest = match classify(client, cfg, &req.line, &req.headers) {
-        Ok(d) => d,
-        Err(refusal) => {
-            if refusal.kind == ErrorKind::BadRequest {
-                log_msg!(
-                    Level::Error,
-                    "process_request: Bad Request on file descriptor {}",
-                    client.fd
-                );
-            }
-            let url = refusal.url.as_deref();
-            return refuse(client, cfg, refusal.kind, &req.line, url).await;
+    let reverse_rule = match reverse_map(&gen.reverse, req)? {
+        Reversed::Rule(rule) => rule,
+        Reversed::Redirect(location) => {
+            let minor = Some(req.line.version.reply_minor() as u8);
+            let _ = client
+                .wr
+                .write_all(&pages::redirect_response(minor, &location))
+                .await;
+            let _ = client.wr.shutdown().await;
+            return Ok(Next::Close);
         }
     };
+    let dest = classify(client, cfg, &req.line, &req.headers)?;
     crate::ops::hooks::target(&dest.target().host, dest.target().port); // ops hook
     if let Some(filter) = &gen.filter {
         let subject = dest.filter_subject(filter.urls());
         if filter.is_blocked(subject) {
-            let what = if filter.urls() { "url" } else { "domain" };
-            log_msg!(
-                Level::Notice,
-                "Proxying refused on filtered {} \"{}\"",
-                what,
-                subject
-            );
-            client.ctx.stats.inc_denied();
-            let url = subject.to_string();
-            return refuse(client, cfg, ErrorKind::Filtered, &req.line, Some(&url)).await;
+            let (subject, urls) = (subject.to_string(), filter.urls());
+            return Err(ProxyError::Filtered { subject, urls });
         }
     }
     if dest.target().host.eq_ignore_ascii_case(&cfg.stat_host) {
         log_msg!(Level::Notice, "Request for the stathost.");
         send_stats(client, cfg, &req.line).await;
-        return Next::Close;
+        return Ok(Next::Close);
     }
     match dest {
         Dest::Connect { target, url } => {
             if !connect_port_allowed(cfg, target.port) {
-                log_msg!(
-                    Level::Info,
-                    "Refused CONNECT method on port {}",
-                    target.port
-                );
-                let kind = ErrorKind::ConnectPortDenied;
-                return refuse(client, cfg, kind, &req.line, Some(&url)).await;
+                let port = target.port;
+                return Err(ProxyError::ConnectPort { port, url });
             }
             crate::proxy::connect::connect(client, gen, req, target).await
         }
@@ -235,17 +177,21 @@ async fn route(client: &mut Client, gen: &Generation, mut req: Request) -> Next 
     }
 }
 
-/// Apply the reverse-proxy rules: rewrite the target, or answer (301,
-/// 400) and return `Err(next)`. `Ok(Some(rule))` when a rule mapped it.
-async fn reverse_map(
-    client: &mut Client,
-    cfg: &Config,
-    rules: &ReverseRules,
-    req: &mut Request,
-) -> Result<Option<String>, Next> {
+/// What the reverse-proxy rules made of a request.
+enum Reversed {
+    /// Go on; `Some(rule)` when a rule mapped (and rewrote) the target.
+    Rule(Option<String>),
+    /// Answer with a redirect to this location.
+    Redirect(String),
+}
+
+/// Apply the reverse-proxy rules (rewriting the target); `Err` when
+/// ReverseOnly finds no rule.
+fn reverse_map(rules: &ReverseRules, req: &mut Request) -> Result<Reversed, ProxyError> {
     let cookies: Vec<&[u8]> = req.headers.get_all("Cookie").collect();
     match reverse::map(rules, &req.line.target, &cookies) {
-        Mapping::None => Ok(None),
+        Mapping::None => Ok(Reversed::Rule(None)),
+        Mapping::NoMapping => Err(ProxyError::NoMapping(req.line.target.clone())),
         Mapping::Rewritten {
             url,
             rule,
@@ -254,59 +200,19 @@ async fn reverse_map(
             if by_cookie {
                 log_msg!(Level::Info, "Magical tracking cookie says: {}", rule);
             }
-            log_msg!(
-                Level::Connect,
-                "Rewriting URL: {} -> {}",
-                req.line.target,
-                url
-            );
+            log_rewrite(&req.line.target, &url);
             req.line.target = url;
-            Ok(Some(rule))
+            Ok(Reversed::Rule(Some(rule)))
         }
         Mapping::Redirect(location) => {
-            log_msg!(
-                Level::Connect,
-                "Rewriting URL: {} -> {}",
-                req.line.target,
-                location
-            );
-            let minor = Some(req.line.version.reply_minor() as u8);
-            let _ = client
-                .wr
-                .write_all(&pages::redirect_response(minor, &location))
-                .await;
-            let _ = client.wr.shutdown().await;
-            Err(Next::Close)
-        }
-        Mapping::NoMapping => {
-            log_msg!(
-                Level::Error,
-                "Bad request, no mapping for '{}' found",
-                req.line.target
-            );
-            let target = req.line.target.clone();
-            Err(refuse(client, cfg, ErrorKind::NoMapping, &req.line, Some(&target)).await)
+            log_rewrite(&req.line.target, &location);
+            Ok(Reversed::Redirect(location))
         }
     }
 }
 
-/// Count a bad request and answer it with `kind`, showing the request
-/// line and `{url}` on the page; the connection then closes.
-async fn refuse(
-    client: &mut Client,
-    cfg: &Config,
-    kind: ErrorKind,
-    line: &RequestLine,
-    url: Option<&str>,
-) -> Next {
-    client.ctx.stats.inc_bad();
-    let info = ErrorInfo {
-        line: Some(line),
-        url,
-        ..Default::default()
-    };
-    client.send_error(cfg, kind, info).await;
-    Next::Close
+fn log_rewrite(from: &str, to: &str) {
+    log_msg!(Level::Connect, "Rewriting URL: {} -> {}", from, to);
 }
 
 /// ConnectPort: no list allows every port.
@@ -314,7 +220,11 @@ fn connect_port_allowed(cfg: &Config, port: u16) -> bool {
     cfg.connect_ports.is_empty() || cfg.connect_ports.contains(&u32::from(port))
 }
 
-async fn send_stats(client: &mut Client, cfg: &Config, line: &RequestLine) {
+async fn send_stats<R: ClientRead, W: ClientWrite>(
+    client: &mut Client<R, W>,
+    cfg: &Config,
+    line: &RequestLine,
+) {
     let ctx = PageContext {
         config: cfg,
         client_ip: &client.ip_text,

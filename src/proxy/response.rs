@@ -5,8 +5,7 @@
 use crate::http::headers::{Headers, Sender};
 use crate::http::request::{read_header_lines, read_line, MAX_LINE};
 use crate::http::rewrite::{parse_status_line, StatusLine};
-use crate::log::Level;
-use crate::log_msg;
+use crate::http::HttpError;
 use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt};
 
@@ -16,8 +15,10 @@ pub enum ResponseError {
     /// No status line at all (closed, timed out, or not HTTP): the client
     /// connection is just closed, as tinyproxy does. The text says why.
     NoStatus(String),
-    /// A status line but broken headers: tinyproxy's 503.
-    Headers,
+    /// A status line but broken headers: tinyproxy's 503. `Some`: the
+    /// header refused (logged as such), `None`: they did not all arrive,
+    /// or too many interim responses came.
+    Headers(Option<HttpError>),
 }
 
 /// The most interim (1xx) responses relayed before the final one.
@@ -52,7 +53,7 @@ where
             }
         }
     }
-    Err(ResponseError::Headers)
+    Err(ResponseError::Headers(None))
 }
 
 async fn read_one<R: AsyncBufRead + Unpin>(
@@ -78,11 +79,9 @@ async fn read_one<R: AsyncBufRead + Unpin>(
         .ok_or_else(|| ResponseError::NoStatus("not an HTTP status line".into()))?;
     let lines = match tokio::time::timeout(timeout, read_header_lines(srv)).await {
         Ok(Ok(l)) => l,
-        _ => return Err(ResponseError::Headers),
+        _ => return Err(ResponseError::Headers(None)),
     };
-    let headers = Headers::parse(&lines, Sender::Server).map_err(|e| {
-        log_msg!(Level::Warning, "Refusing response with a {}", e);
-        ResponseError::Headers
-    })?;
+    let headers =
+        Headers::parse(&lines, Sender::Server).map_err(|e| ResponseError::Headers(Some(e)))?;
     Ok((status, headers))
 }

@@ -11,6 +11,7 @@ use crate::log::Level;
 use crate::log_msg;
 use crate::pages::ErrorKind;
 use crate::proxy::client::Client;
+use crate::proxy::error::ProxyError;
 
 /// The destination of a request.
 #[derive(Debug)]
@@ -43,28 +44,19 @@ impl Dest {
     }
 }
 
-/// A request refused while its target was worked out.
-#[derive(Debug)]
-pub struct Refusal {
-    pub kind: ErrorKind,
-    /// The `{url}` the error page shows.
-    pub url: Option<String>,
-}
-
-fn refuse(kind: ErrorKind, url: Option<&str>) -> Refusal {
-    Refusal {
-        kind,
-        url: url.map(str::to_string),
-    }
+/// A target that cannot be worked out: `{url}` is the request's target.
+fn refuse(kind: ErrorKind, url: &str) -> ProxyError {
+    let url = url.to_string();
+    ProxyError::BadTarget { kind, url }
 }
 
 /// Work out the destination of `line`.
-pub fn classify(
-    client: &Client,
+pub fn classify<R, W>(
+    client: &Client<R, W>,
     cfg: &Config,
     line: &RequestLine,
     headers: &Headers,
-) -> Result<Dest, Refusal> {
+) -> Result<Dest, ProxyError> {
     match parse_absolute_http(&line.target) {
         Ok(Some(target)) => {
             let host_header = target.host_header();
@@ -91,26 +83,26 @@ pub fn classify(
     transparent(client, cfg, line, headers)
 }
 
-fn url_error(e: HttpError, url: &str) -> Refusal {
+fn url_error(e: HttpError, url: &str) -> ProxyError {
     match e {
-        HttpError::BadPort => refuse(ErrorKind::BadRequest, Some(url)),
-        _ => refuse(ErrorKind::BadUrl, Some(url)),
+        HttpError::BadPort => refuse(ErrorKind::BadRequest, url),
+        _ => refuse(ErrorKind::BadUrl, url),
     }
 }
 
 /// tinyproxy's transparent path: destination from `Host:` (or, without
 /// one, the address the client connected to), the original target as path.
-fn transparent(
-    client: &Client,
+fn transparent<R, W>(
+    client: &Client<R, W>,
     cfg: &Config,
     line: &RequestLine,
     headers: &Headers,
-) -> Result<Dest, Refusal> {
+) -> Result<Dest, ProxyError> {
     let (host, port, how) = match headers.get("Host") {
         Some(h) => {
             // A Host that is not text names no host we could look up.
-            let text = std::str::from_utf8(h)
-                .map_err(|_| refuse(ErrorKind::BadUrl, Some(&line.target)))?;
+            let text =
+                std::str::from_utf8(h).map_err(|_| refuse(ErrorKind::BadUrl, &line.target))?;
             let (host, port) =
                 parse_authority(text.trim(), 80).map_err(|e| url_error(e, &line.target))?;
             (host, port, "Host")
@@ -134,13 +126,10 @@ fn transparent(
     let is_listen_addr = cfg.listen.iter().any(|l| l.ip.to_string() == target.host);
     let stathost = target.host.eq_ignore_ascii_case(&cfg.stat_host);
     if is_listen_addr && !stathost {
-        log_msg!(
-            Level::Error,
-            "transparent: destination IP {} is local on socket fd {}",
-            target.host,
-            client.fd
-        );
-        return Err(refuse(ErrorKind::ProxyLoop, Some(&url)));
+        return Err(ProxyError::LocalTarget {
+            host: target.host,
+            url,
+        });
     }
     Ok(Dest::Http {
         host_header: target.host_header(),
