@@ -1,6 +1,6 @@
 //! Outgoing connections (tinyproxy's `opensock`): resolve, try every
 //! address in order, bind the source address (`Bind` / `BindSame`), and
-//! remember connections to our own port for loop prevention (spec §6.15).
+//! remember connections to our own port for loop prevention (`../shared/spec/tinyproxy-1.11.md` §6.15).
 
 use crate::config::OutboundSettings;
 use crate::log::Level;
@@ -136,7 +136,7 @@ async fn connect_one(
     bind_source(out, &sock, addr, local)?;
     if addr.port() == out.own_port {
         // Perhaps ourselves: record the source port *before* connecting,
-        // so the accepting side already knows it (spec §6.15).
+        // so the accepting side already knows it (`../shared/spec/tinyproxy-1.11.md` §6.15).
         if sock.local_addr()?.port() == 0 {
             let any: IpAddr = if addr.is_ipv4() {
                 std::net::Ipv4Addr::UNSPECIFIED.into()

@@ -1,4 +1,4 @@
-//! Allow / Deny (spec §2.2).
+//! Allow / Deny (`../shared/spec/tinyproxy-1.11.md` §2.2).
 //!
 //! `None` (no ACL line at all) allows everyone. Otherwise the rules are
 //! walked in file order, the first matching rule decides, and no match

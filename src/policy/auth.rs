@@ -1,4 +1,4 @@
-//! BasicAuth (spec §6.9, 1.11.3 semantics).
+//! BasicAuth (`../shared/spec/tinyproxy-1.11.md` §6.9, 1.11.3 semantics).
 //!
 //! A request carries `Proxy-Authorization: Basic <base64(user:pass)>`.
 //! Missing or bad credentials are answered 407 with Proxy-Authenticate.

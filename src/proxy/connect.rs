@@ -1,5 +1,5 @@
 //! CONNECT: open the tunnel (directly, via SOCKS, or by asking an HTTP
-//! upstream), answer the client as tinyproxy does (spec §6.3, §6.6), then
+//! upstream), answer the client as tinyproxy does (`../shared/spec/tinyproxy-1.11.md` §6.3, §6.6), then
 //! hand the open tunnel back to the connection loop (see `relay`).
 
 use crate::config::UpstreamProxy;

@@ -91,7 +91,7 @@ fn names_stat_host(cfg: &Config, req: &Request) -> bool {
         .is_some_and(|h| pages::is_stat_host(&cfg.stat_host, &String::from_utf8_lossy(h)))
 }
 
-/// BasicAuth (spec §6.9, 1.11.3 semantics). As tinyproxy 1.11.3, every
+/// BasicAuth (`../shared/spec/tinyproxy-1.11.md` §6.9, 1.11.3 semantics). As tinyproxy 1.11.3, every
 /// refusal is logged, missing credentials too (fail2ban-style watchers
 /// count both).
 fn check_auth(cfg: &Config, req: &Request) -> Result<(), ProxyError> {

@@ -1,4 +1,4 @@
-//! Where a request goes (spec §6.2): an absolute `http://` URL, a CONNECT
+//! Where a request goes (`../shared/spec/tinyproxy-1.11.md` §6.2): an absolute `http://` URL, a CONNECT
 //! authority, the stats host, or — for anything else — tinyproxy's
 //! transparent path, which takes the destination from `Host:`.
 
