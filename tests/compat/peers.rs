@@ -2,10 +2,11 @@
 //! fake HTTP upstream proxy) and fake SOCKS4a/SOCKS5 upstreams that record
 //! the exact negotiation bytes and then act as the origin.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tinyproxy_test_support::http::read_message_partial as read_message;
 use tinyproxy_test_support::socks::{socks4_grant, socks4_read, socks5_accept, Socks5Step};
 
 /// Per-read deadline of the peers; scenarios finish well within it.
@@ -178,56 +179,4 @@ fn socks4_handshake(mut s: TcpStream, seen: &Record) -> Option<TcpStream> {
         .push(format!("socks4 request {}", hex(&req)));
     socks4_grant(&mut s)?;
     Some(s)
-}
-
-/// Read one HTTP message: head, then a body framed by Content-Length or
-/// `chunked` (any case). `None` at a clean EOF before any byte.
-pub fn read_message(r: &mut impl BufRead) -> Option<Vec<u8>> {
-    let mut msg = Vec::new();
-    let mut cl = 0usize;
-    let mut chunked = false;
-    for _ in 0..20_000 {
-        let mut line = Vec::new();
-        if r.read_until(b'\n', &mut line).ok()? == 0 {
-            return (!msg.is_empty()).then_some(msg);
-        }
-        msg.extend_from_slice(&line);
-        let text = String::from_utf8_lossy(&line).to_ascii_lowercase();
-        if let Some(v) = text.strip_prefix("content-length:") {
-            cl = v.trim().parse().unwrap_or(0);
-        }
-        if text.starts_with("transfer-encoding:") && text.contains("chunked") {
-            chunked = true;
-        }
-        if line == b"\r\n" || line == b"\n" {
-            break;
-        }
-    }
-    if chunked {
-        for _ in 0..1000 {
-            let mut size = Vec::new();
-            if r.read_until(b'\n', &mut size).is_err() {
-                return Some(msg);
-            }
-            msg.extend_from_slice(&size);
-            let Ok(n) = usize::from_str_radix(String::from_utf8_lossy(&size).trim(), 16) else {
-                return Some(msg);
-            };
-            let mut data = vec![0u8; n.min(1 << 20) + 2];
-            if r.read_exact(&mut data).is_err() {
-                return Some(msg);
-            }
-            msg.extend_from_slice(&data);
-            if n == 0 {
-                return Some(msg);
-            }
-        }
-        return Some(msg);
-    }
-    let mut body = vec![0u8; cl.min(1 << 20)];
-    if r.read_exact(&mut body).is_err() {
-        return Some(msg);
-    }
-    msg.extend_from_slice(&body);
-    Some(msg)
 }

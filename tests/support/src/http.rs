@@ -8,15 +8,31 @@ use std::process::Command;
 use std::time::Duration;
 
 /// Read one message (head + body framed by Content-Length or chunked,
-/// kept as sent); `None` at EOF before any byte.
+/// kept as sent); `None` at EOF before any byte, or when it is cut short.
 pub fn read_message(r: &mut impl BufRead) -> Option<Vec<u8>> {
+    read_framed(r, false)
+}
+
+/// As `read_message`, for what a proxy under test sends a scripted peer:
+/// bounded (20,000 head lines, 1,000 chunks, 1 MiB per chunk or body), and
+/// a message cut short or malformed is returned as far as it was read.
+pub fn read_message_partial(r: &mut impl BufRead) -> Option<Vec<u8>> {
+    read_framed(r, true)
+}
+
+fn read_framed(r: &mut impl BufRead, partial: bool) -> Option<Vec<u8>> {
+    let (lines, chunks, cap) = if partial {
+        (20_000, 1_000, 1 << 20)
+    } else {
+        (usize::MAX, usize::MAX, usize::MAX)
+    };
     let mut msg = Vec::new();
     let mut cl = 0usize;
     let mut chunked = false;
-    loop {
+    for _ in 0..lines {
         let mut line = Vec::new();
         if r.read_until(b'\n', &mut line).ok()? == 0 {
-            return if msg.is_empty() { None } else { Some(msg) };
+            return (!msg.is_empty()).then_some(msg);
         }
         msg.extend_from_slice(&line);
         let text = String::from_utf8_lossy(&line).to_ascii_lowercase();
@@ -30,22 +46,33 @@ pub fn read_message(r: &mut impl BufRead) -> Option<Vec<u8>> {
             break;
         }
     }
+    // What a read that fails leaves: the message so far, or nothing.
+    let cut = |msg: Vec<u8>| partial.then_some(msg);
     if chunked {
-        loop {
+        for _ in 0..chunks {
             let mut size = Vec::new();
-            r.read_until(b'\n', &mut size).ok()?;
+            if r.read_until(b'\n', &mut size).is_err() {
+                return cut(msg);
+            }
             msg.extend_from_slice(&size);
-            let n = usize::from_str_radix(String::from_utf8_lossy(&size).trim(), 16).ok()?;
-            let mut data = vec![0u8; n + 2];
-            r.read_exact(&mut data).ok()?;
+            let Ok(n) = usize::from_str_radix(String::from_utf8_lossy(&size).trim(), 16) else {
+                return cut(msg);
+            };
+            let mut data = vec![0u8; n.min(cap).saturating_add(2)];
+            if r.read_exact(&mut data).is_err() {
+                return cut(msg);
+            }
             msg.extend_from_slice(&data);
             if n == 0 {
                 return Some(msg);
             }
         }
+        return Some(msg);
     }
-    let mut body = vec![0u8; cl];
-    r.read_exact(&mut body).ok()?;
+    let mut body = vec![0u8; cl.min(cap)];
+    if r.read_exact(&mut body).is_err() {
+        return cut(msg);
+    }
     msg.extend_from_slice(&body);
     Some(msg)
 }
