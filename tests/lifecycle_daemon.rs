@@ -241,3 +241,27 @@ fn pid_file_symlink_and_hard_link_are_refused() {
         });
     }
 }
+
+/// The harness's readiness check is not fooled by another process that
+/// holds the proxy's port: the proxy, which cannot bind, is seen to fail
+/// (so the harness starts it again on a new port) instead of passing as
+/// ready because the other listener answered.
+#[test]
+fn readiness_needs_the_proxys_own_listener() {
+    let other = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = other.local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("tinyproxy.conf");
+    std::fs::write(&conf, format!("Port {port}\nListen 127.0.0.1\n")).expect("conf");
+    let mut child = Command::new(BIN)
+        .args(["-d", "-c"])
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let ready = tinyproxy_test_support::wait::listening(&mut child, local(port));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!ready, "another process's listener passed for the proxy's");
+}

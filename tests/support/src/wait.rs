@@ -45,21 +45,55 @@ pub fn port_opens(addr: SocketAddr, limit: Duration) -> bool {
     false
 }
 
-/// Wait until `addr` answers (true) or `child` exits (false: it could not
-/// listen, or failed otherwise); panics at the deadline. Makes exactly
-/// one successful probe connection (tests count connections).
+/// Wait until `child` itself listens on `addr` and it answers (true), or
+/// `child` exits (false: it could not listen, or failed otherwise); panics
+/// at the deadline. Makes exactly one successful probe connection (tests
+/// count connections). The listening socket must be one of `child`'s own
+/// descriptors: a free port can be taken by another process before the
+/// child binds it, and that process's answer must not pass for the child's.
 pub fn listening(child: &mut Child, addr: SocketAddr) -> bool {
     let start = Instant::now();
     while start.elapsed() < DEADLINE {
         if let Ok(Some(_)) = child.try_wait() {
             return false;
         }
-        if answers(addr) {
+        if listens(child.id(), addr.port()) && answers(addr) {
             return true;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     panic!("nothing listens on {addr} after {DEADLINE:?}");
+}
+
+/// Whether process `pid` holds a TCP socket listening on `port` (IPv4 or
+/// IPv6), from /proc/net/tcp{,6} and the process's descriptors.
+fn listens(pid: u32, port: u16) -> bool {
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for row in text.lines().skip(1) {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            let (Some(local), Some(state), Some(inode)) = (cols.get(1), cols.get(3), cols.get(9))
+            else {
+                continue;
+            };
+            let local_port = local
+                .rsplit(':')
+                .next()
+                .and_then(|h| u16::from_str_radix(h, 16).ok());
+            if *state == "0A" && local_port == Some(port) {
+                inodes.push(format!("socket:[{inode}]"));
+            }
+        }
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .map(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
+            .unwrap_or(false)
+    })
 }
 
 /// Wait until `child` listens on `addr`; fails fast, with what the child
