@@ -59,8 +59,7 @@ release:
 # crt-static, symbols stripped): what `make bench` measures.
 STATIC_BIN ?= $(CARGO_TARGET_DIR)/x86_64-unknown-linux-gnu/release/tinyproxy
 release-static:
-	RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
-		$(CARGO) build --release --target x86_64-unknown-linux-gnu --bin tinyproxy
+	TRIPLE=x86_64-unknown-linux-gnu bash scripts/build-static.sh
 
 run:
 	$(CARGO) run -- -d -c conf/tinyproxy.conf

@@ -20,22 +20,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 IMAGE="${IMAGE:-localhost/tinyproxy-rs:dev}"
 TRIPLE=x86_64-unknown-linux-gnu
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/deploy/containers.conf}"
 
-# RUSTFLAGS apply only to the --target build, not to build scripts and
-# proc macros, which must stay dynamically linked.  Symbols are stripped
-# to keep the image small.
-echo "build-image: cargo build --release --target $TRIPLE (static)"
-RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
-  cargo build --release --target "$TRIPLE" --bin tinyproxy
-BIN="$TARGET_DIR/$TRIPLE/release/tinyproxy"
-
-# A dynamically linked binary would not start in a scratch image.
-if readelf -l "$BIN" | grep -q 'Requesting program interpreter'; then
-  echo "build-image: $BIN is not statically linked" >&2
-  exit 1
-fi
+# Symbols are stripped to keep the image small (scripts/build-static.sh).
+BIN="$(TRIPLE="$TRIPLE" bash scripts/build-static.sh | tail -n 1)"
 
 CTX="$ROOT/.cache/image-context"
 rm -rf "$CTX"

@@ -2,9 +2,10 @@
 # Builds the release binary for this machine's architecture (x86_64 or
 # aarch64) as a static executable and copies it to
 #   OUTDIR/tinyproxy-rs-VERSION-ARCH-linux
-# Static the same way as scripts/build-image.sh: glibc with crt-static,
-# symbols stripped, so the binary runs on any Linux of that architecture
-# and in the FROM-scratch image.  Used by .github/workflows/release.yml.
+# Static the same way as scripts/build-image.sh (both use
+# scripts/build-static.sh: glibc with crt-static, symbols stripped), so
+# the binary runs on any Linux of that architecture and in the
+# FROM-scratch image.  Used by .github/workflows/release.yml.
 #
 # Usage: release-build.sh OUTDIR
 set -euo pipefail
@@ -15,17 +16,8 @@ OUT="${1:?usage: release-build.sh OUTDIR}"
 ARCH="$(uname -m)"
 TRIPLE="$ARCH-unknown-linux-gnu"
 VERSION="$(scripts/release-version.sh)"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-# RUSTFLAGS reach only the --target build, not build scripts.
-RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
-  cargo build --release --locked --target "$TRIPLE" --bin tinyproxy
-BIN="$TARGET_DIR/$TRIPLE/release/tinyproxy"
-
-if readelf -l "$BIN" | grep -q 'Requesting program interpreter'; then
-  echo "release-build: $BIN is not statically linked" >&2
-  exit 1
-fi
+BIN="$(TRIPLE="$TRIPLE" bash scripts/build-static.sh --locked | tail -n 1)"
 # The binary must say the version it is published under.
 "$BIN" -v | grep -qF "tinyproxy-rs $VERSION)" \
   || { echo "release-build: '$("$BIN" -v)' does not name $VERSION" >&2; exit 1; }
