@@ -45,24 +45,43 @@ pub fn port_opens(addr: SocketAddr, limit: Duration) -> bool {
     false
 }
 
-/// Wait until `child` itself listens on `addr` and it answers (true), or
-/// `child` exits (false: it could not listen, or failed otherwise); panics
-/// at the deadline. Makes exactly one successful probe connection (tests
-/// count connections). The listening socket must be one of `child`'s own
-/// descriptors: a free port can be taken by another process before the
-/// child binds it, and that process's answer must not pass for the child's.
-pub fn listening(child: &mut Child, addr: SocketAddr) -> bool {
+/// How a wait for a child's own listener ended.
+enum Listener {
+    /// `child` holds the listening socket, and it answered one probe.
+    Up,
+    Exited(std::process::ExitStatus),
+    Late,
+}
+
+/// Wait until `child` itself listens on `addr` and it answers, or `child`
+/// exits, or `limit` passes. Makes exactly one successful probe
+/// connection (tests count connections). The listening socket must be one
+/// of `child`'s own descriptors: a free port can be taken by another
+/// process before the child binds it, and that process's answer must not
+/// pass for the child's.
+fn own_listener(child: &mut Child, addr: SocketAddr, limit: Duration) -> Listener {
     let start = Instant::now();
-    while start.elapsed() < DEADLINE {
-        if let Ok(Some(_)) = child.try_wait() {
-            return false;
+    while start.elapsed() < limit {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Listener::Exited(status);
         }
         if listens(child.id(), addr.port()) && answers(addr) {
-            return true;
+            return Listener::Up;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    panic!("nothing listens on {addr} after {DEADLINE:?}");
+    Listener::Late
+}
+
+/// Wait until `child` itself listens on `addr` (true, see `own_listener`)
+/// or exits (false: it could not listen, or failed otherwise); panics at
+/// the deadline.
+pub fn listening(child: &mut Child, addr: SocketAddr) -> bool {
+    match own_listener(child, addr, DEADLINE) {
+        Listener::Up => true,
+        Listener::Exited(_) => false,
+        Listener::Late => panic!("nothing listens on {addr} after {DEADLINE:?}"),
+    }
 }
 
 /// Whether process `pid` holds a TCP socket listening on `port` (IPv4 or
@@ -96,24 +115,21 @@ fn listens(pid: u32, port: u16) -> bool {
     })
 }
 
-/// Wait until `child` listens on `addr`; fails fast, with what the child
-/// wrote to stderr, if it exits first or `limit` passes.
+/// Wait until `child` listens on `addr` (see `own_listener`); fails
+/// fast, with what the child wrote to stderr, if it exits first or
+/// `limit` passes.
 pub fn listener_up(child: &mut Child, addr: SocketAddr, limit: Duration) -> Result<(), String> {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if answers(addr) {
-            return Ok(());
+    match own_listener(child, addr, limit) {
+        Listener::Up => Ok(()),
+        Listener::Exited(status) => Err(format!("exited with {status}: {}", stderr_of(child))),
+        Listener::Late => {
+            let _ = child.kill();
+            Err(format!(
+                "not listening after {limit:?}: {}",
+                stderr_of(child)
+            ))
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("exited with {status}: {}", stderr_of(child)));
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = child.kill();
-    Err(format!(
-        "not listening after {limit:?}: {}",
-        stderr_of(child)
-    ))
 }
 
 /// Wait for `child` to exit within `DEADLINE`; kill it and fail
