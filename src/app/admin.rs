@@ -149,25 +149,13 @@ pub fn respond(head: &[u8], shared: &Shared) -> Vec<u8> {
             reply(200, metrics::CONTENT_TYPE, m.encode().into_bytes(), is_head)
         }
         b"/config" => {
-            let text = masked_config(&shared.current().config);
+            // tinyproxy.conf directives, secrets masked (config::render).
+            let cfg = &shared.current().config;
+            let text = crate::config::render::render(cfg, crate::config::render::Secrets::Masked);
             reply(200, "text/plain; charset=utf-8", text.into_bytes(), is_head)
         }
         _ => reply(404, "text/plain", b"not found\n".to_vec(), is_head),
     }
-}
-
-/// The effective configuration with every secret masked: BasicAuth
-/// passwords, upstream passwords (already redacted by their `Debug`) and
-/// AddHeader values (they often carry tokens).
-pub fn masked_config(cfg: &crate::config::Config) -> String {
-    let mut c = cfg.clone();
-    for (_, pass) in &mut c.basic_auth {
-        *pass = "<redacted>".to_string();
-    }
-    for (_, value) in &mut c.add_headers {
-        *value = "<redacted>".to_string();
-    }
-    format!("{c:#?}\n")
 }
 
 fn reply(code: u16, ctype: &str, body: Vec<u8>, head_only: bool) -> Vec<u8> {

@@ -28,6 +28,7 @@ mod net;
 mod pairs;
 mod parse_state;
 mod process;
+pub mod render;
 mod settings;
 pub mod types;
 mod upstream;
