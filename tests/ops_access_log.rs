@@ -217,3 +217,38 @@ fn a_stuck_access_log_reader_drops_counted_lines_and_never_stalls_the_proxy() {
     // New clients are still served.
     assert!(ok_from_origin(&get(p.addr(), &origin.url("/after"))));
 }
+
+#[test]
+fn an_access_log_fifo_without_a_reader_fails_start_at_once_and_names_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("nobody-reads.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let conf = dir.path().join("t.conf");
+    let log = dir.path().join("t.log");
+    std::fs::write(&conf, conf_text(free_port(), &log, "")).expect("conf");
+    let arg = format!("json:{}", fifo.display());
+    let child = std::process::Command::new(BIN)
+        .args(["-d", "-c"])
+        .arg(&conf)
+        .args(["--access-log", &arg])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut guard = Guard::new(child);
+    // Before: open(2) waited for a reader, and the proxy never got ready.
+    let status = wait_for("the proxy to give up on the FIFO", || {
+        guard.child.try_wait().expect("try_wait")
+    });
+    assert_eq!(status.code(), Some(71));
+    let mut err = String::new();
+    if let Some(mut e) = guard.child.stderr.take() {
+        e.read_to_string(&mut err).expect("stderr");
+    }
+    let want = format!("cannot open the access log {}", fifo.display());
+    assert!(err.contains(&want), "{err}");
+}

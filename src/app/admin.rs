@@ -40,9 +40,13 @@ pub fn start_ops(opts: &Options, shared: &Arc<Shared>) -> Result<Running, StartE
         .set_max_clients(shared.current().config.max_clients);
     if let Some(spec) = &opts.access_log {
         if let Err(e) = ops.install_access_log(spec) {
-            log_msg!(Level::Error, "cannot open the access log: {}", e);
+            let what = spec
+                .path
+                .as_ref()
+                .map_or("standard output".to_string(), |p| p.display().to_string());
+            log_msg!(Level::Error, "cannot open the access log {}: {}", what, e);
             return Err(StartError::Os(format!(
-                "tinyproxy: cannot open the access log: {e}\n"
+                "tinyproxy: cannot open the access log {what}: {e}\n"
             )));
         }
     }

@@ -59,12 +59,7 @@ pub struct Sink {
 pub fn open(spec: &Spec) -> std::io::Result<Sink> {
     let out: Box<dyn Write + Send> = match &spec.path {
         None => Box::new(std::io::stdout()),
-        Some(p) => Box::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)?,
-        ),
+        Some(p) => Box::new(open_file(p)?),
     };
     let (tx, rx) = sync_channel::<String>(QUEUE);
     std::thread::Builder::new()
@@ -84,6 +79,24 @@ pub fn open(spec: &Spec) -> std::io::Result<Sink> {
         format: spec.format,
         tx,
     })
+}
+
+/// Open `path` for appending without waiting: a FIFO with no reader
+/// fails at once (ENXIO) instead of holding start-up until one comes.
+/// The writer thread then writes in blocking mode: waiting is its job.
+fn open_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let fd = file.as_raw_fd();
+    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?);
+    fcntl(fd, FcntlArg::F_SETFL(flags - OFlag::O_NONBLOCK))?;
+    Ok(file)
 }
 
 impl Sink {
