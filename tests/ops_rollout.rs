@@ -258,3 +258,25 @@ fn reloads_show_on_metrics() {
     assert_eq!(sample(&scrape, "tinyproxy_max_clients"), Some(70.0));
     assert!(sample(&scrape, "tinyproxy_last_reload_timestamp_seconds").unwrap_or(0.0) > 1.0e9);
 }
+
+/// Admin connections the proxy serves at once (src/app/admin.rs).
+const ADMIN_SLOTS: usize = 16;
+
+#[test]
+fn silent_connections_on_the_admin_port_never_keep_a_probe_out() {
+    let (_p, admin) = start_with_admin(BIN, "", &[]);
+    // A client that can reach the admin port (every proxy client can, in
+    // deploy/k8s) opens connections and sends nothing: before, once
+    // they filled the admin's slots every probe was closed unanswered
+    // until they timed out, and the kubelet restarted the pod.
+    let silent: Vec<TcpStream> = (0..ADMIN_SLOTS * 3)
+        .map(|_| TcpStream::connect(admin).expect("connect"))
+        .collect();
+    // The kernel queues them ahead of the probes, so the admin loop
+    // accepts them first.
+    for _ in 0..ADMIN_SLOTS * 2 {
+        assert_eq!(admin_get(admin, "/livez"), (200, "ok\n".to_string()));
+        assert_eq!(admin_get(admin, "/readyz").0, 200);
+    }
+    drop(silent);
+}

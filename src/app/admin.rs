@@ -10,12 +10,13 @@ use crate::log::Level;
 use crate::log_msg;
 use crate::ops::metrics;
 use crate::proxy::generation::Shared;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::task::AbortHandle;
 
 /// What `start` leaves running; dropping it stops the admin listener.
 pub struct Running {
@@ -71,7 +72,11 @@ pub fn start_ops(opts: &Options, shared: &Arc<Shared>) -> Result<Running, StartE
     Ok(Running { admin })
 }
 
-/// Admin connections served at once; more are closed at once.
+/// Admin connections served at once. A new one beyond this closes the
+/// oldest unfinished exchange: a real probe or scrape finishes in well
+/// under a millisecond, so only a connection that sends nothing (or
+/// trickles) is ever closed, and silent connections cannot keep the
+/// kubelet's probes out (the pod would be restarted).
 const MAX_CONNS: usize = 16;
 /// The whole exchange (read the request, write the answer) must fit.
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -89,20 +94,25 @@ pub fn start(
 }
 
 async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    let limit = Arc::new(Semaphore::new(MAX_CONNS));
+    // Exchanges in accept order; finished ones are dropped on the next
+    // accept, so this never holds more than MAX_CONNS.
+    let mut live: VecDeque<AbortHandle> = VecDeque::with_capacity(MAX_CONNS);
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
-        let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
-            continue;
-        };
+        live.retain(|h| !h.is_finished());
+        if live.len() >= MAX_CONNS {
+            if let Some(oldest) = live.pop_front() {
+                oldest.abort();
+            }
+        }
         let shared = Arc::clone(&shared);
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let _ = tokio::time::timeout(EXCHANGE_TIMEOUT, exchange(stream, &shared)).await;
-            drop(permit);
         });
+        live.push_back(task.abort_handle());
     }
 }
 
