@@ -73,6 +73,20 @@ manifests() {
     echo "check_manifests.py accepted egress to the cloud metadata address"
     return 1
   fi
+  # ... and the admin port in the proxy clients' ingress rule.
+  cp deploy/k8s/*.yaml "$TMP/bad/"
+  python - "$TMP/bad/networkpolicy.yaml" <<'PY'
+import sys, yaml
+path = sys.argv[1]
+doc = yaml.safe_load(open(path))
+rules = doc["spec"]["ingress"]
+rules[0]["ports"] += rules.pop()["ports"]
+open(path, "w").write("---\n" + yaml.safe_dump(doc))
+PY
+  if python scripts/check_manifests.py "$TMP/bad" 2>/dev/null; then
+    echo "check_manifests.py accepted the admin port open to the proxy's clients"
+    return 1
+  fi
 }
 
 # systemd-analyze verify wants the ExecStart binaries to exist: point a

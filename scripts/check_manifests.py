@@ -202,7 +202,29 @@ def check_selectors(objs, labels, ports, errors):
         allowed = {p.get("port") for rule in np["spec"].get("ingress", []) for p in rule.get("ports", [])}
         if not any(set(pair) & allowed for pair in ports):
             errors.append(f"NetworkPolicy {np['metadata']['name']}: proxy port not in ingress ports {allowed}")
+        check_admin_ingress(np, objs, ports, errors)
         check_egress(np, errors)
+
+
+def check_admin_ingress(np, objs, ports, errors):
+    """The admin port never shares the proxy clients' ingress rule: they
+    would read /config and could hold the admin's few connections."""
+    admin = set()
+    for dep in of_kind(objs, "Deployment"):
+        for c in dep["spec"]["template"]["spec"].get("containers", []):
+            port = admin_port(c)
+            if port is not None:
+                admin |= {port, *(p.get("name") for p in c.get("ports", []) if p["containerPort"] == port)}
+    proxy = {x for pair in ports for x in pair if x is not None}
+    for rule in np["spec"].get("ingress", []):
+        rule_ports = {p.get("port") for p in rule.get("ports", [])}
+
+        def covers(wanted, rule_ports=rule_ports):
+            # A rule without ports admits every port.
+            return not rule_ports or bool(rule_ports & wanted)
+
+        if admin and covers(admin) and covers(proxy):
+            errors.append(f"NetworkPolicy {np['metadata']['name']}: the admin port is open to the proxy's clients (give it its own ingress rule)")
 
 
 def check_egress(np, errors):
