@@ -169,3 +169,44 @@ fn response_connection_naming_framing_keeps_it() {
         assert_eq!(second.body, b"GOOD", "{named}: {second:?}");
     }
 }
+
+/// An answer that does not start with an HTTP status line is never
+/// relayed (tinyproxy relays it with its Via header inserted: response
+/// splitting): the client gets the 503 page for unreadable headers and
+/// the connection closes. Before, it got no bytes at all ("empty reply").
+#[test]
+fn non_http_status_lines_get_the_503_page_and_are_never_relayed() {
+    let p = Proxy::start(under_test(ours!()), "");
+    let answers: [(&str, &str); 5] = [
+        ("garbage", "garbage\r\n\r\n"),
+        ("ICY", "ICY 200 OK\r\nContent-Length: 4\r\n\r\nEVIL"),
+        (
+            "two-digit status",
+            "HTTP/1.1 99 X\r\nContent-Length: 4\r\n\r\nEVIL",
+        ),
+        (
+            "two spaces",
+            "HTTP/1.1  200 OK\r\nContent-Length: 4\r\n\r\nEVIL",
+        ),
+        ("HTTP/0.9 body", "EVIL body without a status line\n"),
+    ];
+    for (name, bytes) in answers {
+        let evil = RawOrigin::start(move |_, _| Reply {
+            bytes: bytes.as_bytes().to_vec(),
+            close: true,
+        });
+        let mut c = Conn::open(p.addr());
+        c.send(format!("GET {} HTTP/1.1\r\nHost: e\r\n\r\n", evil.url("/")).as_bytes());
+        let first = c
+            .response()
+            .unwrap_or_else(|| panic!("{name}: no response"));
+        assert_eq!(first.status(), 503, "{name}: {first:?}");
+        let body = String::from_utf8_lossy(&first.body).into_owned();
+        assert!(
+            body.contains("Could not retrieve all the headers"),
+            "{name}: {body}"
+        );
+        assert!(!body.contains("EVIL"), "{name}: {body}");
+        assert!(c.closes_within(DEADLINE), "{name}: connection kept");
+    }
+}

@@ -76,9 +76,12 @@ pub enum ProxyError {
     /// The request could not be sent (a kept connection gone stale).
     #[error("request could not be sent")]
     SendFailed { server_fd: i32 },
-    /// No response status line (closed, timed out, not HTTP): `reason`.
+    /// No response status line (closed, timed out): `reason`.
     #[error("no response status line: {reason}")]
     NoStatus { reason: String, server: ServerEnd },
+    /// The response does not start with an HTTP status line.
+    #[error("not an HTTP status line")]
+    BadStatus { server: ServerEnd },
     /// A status line but broken headers (`refused`: the header refused).
     /// `server`: the origin of a forwarded request; `None` for an
     /// upstream's answer to CONNECT.
@@ -113,6 +116,7 @@ impl ProxyError {
     pub fn response(e: ResponseError, server: ServerEnd, tunnel: bool) -> ProxyError {
         match e {
             ResponseError::NoStatus(reason) => ProxyError::NoStatus { reason, server },
+            ResponseError::BadStatus => ProxyError::BadStatus { server },
             ResponseError::Headers(refused) => ProxyError::ResponseHead {
                 server: (!tunnel).then_some(server),
                 refused,

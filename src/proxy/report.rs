@@ -130,6 +130,9 @@ fn log_exchange_failure<R, W>(client: &Client<R, W>, err: &ProxyError) {
         ProxyError::NoStatus { reason, server } => {
             server_headers_failed(reason, &server.host, server.fd)
         }
+        ProxyError::BadStatus { server } => {
+            server_headers_failed(&"not an HTTP status line", &server.host, server.fd)
+        }
         ProxyError::ResponseHead { refused, .. } => {
             if let Some(e) = refused {
                 log_msg!(Level::Warning, "Refusing response with a {}", e);
@@ -195,6 +198,7 @@ fn count(stats: &crate::counters::Stats, err: &ProxyError) {
         | ProxyError::ResponseHead {
             server: Some(_), ..
         }
+        | ProxyError::BadStatus { .. }
         | ProxyError::ResponseFraming { .. } => stats.inc_bad(),
         _ => {}
     }
@@ -258,9 +262,9 @@ fn page<'a>(
             (ErrorKind::BadRequest, with_line)
         }
         ProxyError::SendFailed { .. } => (ErrorKind::SendFailed, with_line),
-        ProxyError::ResponseHead { .. } | ProxyError::ResponseFraming { .. } => {
-            (ErrorKind::ResponseHeadersFailed, with_line)
-        }
+        ProxyError::ResponseHead { .. }
+        | ProxyError::BadStatus { .. }
+        | ProxyError::ResponseFraming { .. } => (ErrorKind::ResponseHeadersFailed, with_line),
         ProxyError::NoRequest { .. }
         | ProxyError::NoStatus { .. }
         | ProxyError::GreetingFailed

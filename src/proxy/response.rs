@@ -12,9 +12,13 @@ use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt};
 /// Why no usable response head was read.
 #[derive(Debug)]
 pub enum ResponseError {
-    /// No status line at all (closed, timed out, or not HTTP): the client
+    /// No status line at all (closed or timed out): the client
     /// connection is just closed, as tinyproxy does. The text says why.
     NoStatus(String),
+    /// Something that is not an HTTP status line: never relayed (tinyproxy
+    /// relays it, a response-splitting hole); the client gets the 503 page
+    /// of a response whose headers could not be read.
+    BadStatus,
     /// A status line but broken headers: tinyproxy's 503. `Some`: the
     /// header refused (logged as such), `None`: they did not all arrive,
     /// or too many interim responses came.
@@ -75,8 +79,7 @@ async fn read_one<R: AsyncBufRead + Unpin>(
     .await
     .map_err(|_| ResponseError::NoStatus("Resource temporarily unavailable".into()))?
     .map_err(ResponseError::NoStatus)?;
-    let status = parse_status_line(&status)
-        .ok_or_else(|| ResponseError::NoStatus("not an HTTP status line".into()))?;
+    let status = parse_status_line(&status).ok_or(ResponseError::BadStatus)?;
     let lines = match tokio::time::timeout(timeout, read_header_lines(srv)).await {
         Ok(Ok(l)) => l,
         _ => return Err(ResponseError::Headers(None)),
