@@ -1,10 +1,36 @@
 //! The tinyproxy.conf grammar: parse, then everything that echoes the file
-//! (stderr text of a rejection, stored log diagnostics, password masking).
+//! (stderr text of a rejection, stored log diagnostics, password masking),
+//! and the admin port's `/config` rendering, which must parse back to the
+//! same settings.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use std::path::Path;
-use tinyproxy_rs::config::{mask, parse_bytes, LogLevel};
+use std::path::{Path, PathBuf};
+use tinyproxy_rs::config::render::{render, Secrets};
+use tinyproxy_rs::config::{mask, parse_bytes, Config, LogLevel};
+
+/// The same settings whatever file and lines they came from; paths as
+/// `/config` shows them (bytes that are not UTF-8 are shown replaced).
+fn normalised(mut c: Config) -> Config {
+    let shown = |p: &mut PathBuf| *p = PathBuf::from(p.to_string_lossy().into_owned());
+    c.path = PathBuf::from("x");
+    c.acl.iter_mut().flatten().for_each(|r| r.line = 0);
+    c.upstreams.iter_mut().for_each(|r| r.line = 0);
+    for p in [
+        &mut c.process.pid_file,
+        &mut c.log_file,
+        &mut c.stat_file,
+        &mut c.default_error_file,
+        &mut c.filter.file,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        shown(p);
+    }
+    c.error_files.iter_mut().for_each(|(_, p)| shown(p));
+    c
+}
 
 fuzz_target!(|data: &[u8]| {
     for line in data.split(|&b| b == b'\n').take(64) {
@@ -13,6 +39,24 @@ fuzz_target!(|data: &[u8]| {
     match parse_bytes(data, Path::new("fuzz.conf")) {
         Ok(loaded) => {
             let _ = loaded.logged(LogLevel::Info);
+            let cfg = loaded.config;
+            let _ = render(&cfg, Secrets::Masked);
+            // Allow/Deny lines that were all invalid render as a comment.
+            if cfg.acl.as_ref().is_some_and(Vec::is_empty) {
+                return;
+            }
+            let out = render(&cfg, Secrets::Shown);
+            // Text that was not UTF-8 is shown with U+FFFD (three bytes for
+            // one): a line may then pass the 2,047 bytes tinyproxy reads
+            // as one line, and no longer parse back.
+            if out.lines().any(|l| l.len() > 2047) {
+                return;
+            }
+            let again = match parse_bytes(out.as_bytes(), Path::new("fuzz.conf")) {
+                Ok(l) => l.config,
+                Err(e) => panic!("rendered config does not parse: {e}\n{out}"),
+            };
+            assert_eq!(normalised(again), normalised(cfg), "{out}");
         }
         Err(e) => {
             let _ = e.stderr_text();
