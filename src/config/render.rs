@@ -5,8 +5,9 @@
 //! so the output is in the file's own language (one directive a line,
 //! every setting spelled out, defaults included) rather than a dump of our
 //! types. Rendered unmasked, it parses back to the same `Config`
-//! (`tests` below, over every real-world config); masked, the secrets are
-//! replaced by [`REDACTED`].
+//! (`tests` below, over every real-world config, and the `config` fuzz
+//! target); masked, the secrets are replaced by [`REDACTED`]. Text that
+//! is not UTF-8 is shown with U+FFFD, as everywhere we echo the file.
 
 use super::types::{
     AclSpec, Config, FilterType, LogLevel, ScopedAddr, SiteSpec, UpstreamProxy, UpstreamRule,
