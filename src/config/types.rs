@@ -26,6 +26,16 @@ pub struct ScopedAddr {
     pub scope: Option<String>,
 }
 
+/// As written in the file: `fe80::1%eth0`.
+impl std::fmt::Display for ScopedAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.scope {
+            Some(s) => write!(f, "{}%{s}", self.ip),
+            None => write!(f, "{}", self.ip),
+        }
+    }
+}
+
 /// One `Allow` / `Deny` line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AclRule {

@@ -43,7 +43,7 @@ pub fn bind_all(cfg: &Config) -> Result<Vec<TcpListener>, ListenError> {
         log_msg!(
             Level::Info,
             "listen_sock called with addr = '{}'",
-            display(addr)
+            addr.to_string()
         );
         match bind_one(addr, cfg.port) {
             Some(l) => out.push(l),
@@ -54,13 +54,6 @@ pub fn bind_all(cfg: &Config) -> Result<Vec<TcpListener>, ListenError> {
         }
     }
     Ok(out)
-}
-
-fn display(a: &ScopedAddr) -> String {
-    match &a.scope {
-        Some(s) => format!("{}%{}", a.ip, s),
-        None => a.ip.to_string(),
-    }
 }
 
 fn bind_one(addr: &ScopedAddr, port: u16) -> Option<TcpListener> {
