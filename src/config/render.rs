@@ -9,9 +9,7 @@
 //! target); masked, the secrets are replaced by [`REDACTED`]. Text that
 //! is not UTF-8 is shown with U+FFFD, as everywhere we echo the file.
 
-use super::types::{
-    AclSpec, Config, FilterType, LogLevel, ScopedAddr, SiteSpec, UpstreamProxy, UpstreamRule,
-};
+use super::types::{AclSpec, Config, FilterType, LogLevel, SiteSpec, UpstreamProxy, UpstreamRule};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -71,10 +69,10 @@ fn process_and_listeners(out: &mut Out, cfg: &Config) {
     }
     out.line("Port", cfg.port);
     for a in &cfg.listen {
-        out.line("Listen", scoped(a));
+        out.line("Listen", a);
     }
     for a in &cfg.bind {
-        out.line("Bind", scoped(a));
+        out.line("Bind", a);
     }
     out.flag("BindSame", cfg.bind_same);
     out.line("Timeout", cfg.timeout.as_secs());
@@ -188,13 +186,6 @@ fn level_name(l: LogLevel) -> &'static str {
     }
 }
 
-fn scoped(a: &ScopedAddr) -> String {
-    match &a.scope {
-        Some(s) => format!("{}%{s}", a.ip),
-        None => a.ip.to_string(),
-    }
-}
-
 fn secret(value: &str, secrets: Secrets) -> &str {
     match secrets {
         Secrets::Masked => REDACTED,
@@ -228,6 +219,33 @@ fn proxy(p: &UpstreamProxy, secrets: Secrets) -> String {
         p.host.clone()
     };
     format!("{} {creds}{host}:{}", p.kind.as_str(), p.port)
+}
+
+/// What [`render`] keeps of `cfg`, for comparing a config with its
+/// rendering parsed back (the unit tests and the `config` fuzz target):
+/// not the file name nor the line numbers of rules, and paths as shown
+/// (bytes that are not UTF-8 become U+FFFD).
+#[doc(hidden)]
+pub fn as_rendered(mut c: Config) -> Config {
+    use std::path::PathBuf;
+    let shown = |p: &mut PathBuf| *p = PathBuf::from(p.to_string_lossy().into_owned());
+    c.path = PathBuf::from("x");
+    c.acl.iter_mut().flatten().for_each(|r| r.line = 0);
+    c.upstreams.iter_mut().for_each(|r| r.line = 0);
+    for p in [
+        &mut c.process.pid_file,
+        &mut c.log_file,
+        &mut c.stat_file,
+        &mut c.default_error_file,
+        &mut c.filter.file,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        shown(p);
+    }
+    c.error_files.iter_mut().for_each(|(_, p)| shown(p));
+    c
 }
 
 #[cfg(test)]
