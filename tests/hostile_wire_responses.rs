@@ -17,6 +17,19 @@ fn good_origin() -> RawOrigin {
     })
 }
 
+/// A client connection to `p` that has asked, for `/`, an origin that
+/// answers `bytes` (and closes after them when `close`). The origin runs
+/// as long as the returned value lives.
+fn asked(p: &Proxy, bytes: String, close: bool) -> (Conn, RawOrigin) {
+    let origin = RawOrigin::start(move |_, _| Reply {
+        bytes: bytes.clone().into_bytes(),
+        close,
+    });
+    let mut c = Conn::open(p.addr());
+    c.send(format!("GET {} HTTP/1.1\r\nHost: e\r\n\r\n", origin.url("/")).as_bytes());
+    (c, origin)
+}
+
 /// The hostile responses: name, bytes, whether the proxy must close the
 /// client connection after relaying it (framing repaired or ambiguous).
 fn cases() -> Vec<(&'static str, String)> {
@@ -58,12 +71,7 @@ fn conflicting_response_framing_never_answers_for_the_next_origin() {
     let good = good_origin();
     let p = Proxy::start(under_test(ours!()), "");
     for (name, bytes) in cases() {
-        let evil = RawOrigin::start(move |_, _| Reply {
-            bytes: bytes.clone().into_bytes(),
-            close: true,
-        });
-        let mut c = Conn::open(p.addr());
-        c.send(format!("GET {} HTTP/1.1\r\nHost: e\r\n\r\n", evil.url("/")).as_bytes());
+        let (mut c, _evil) = asked(&p, bytes, true);
         let first = c
             .response()
             .unwrap_or_else(|| panic!("{name}: no response"));
@@ -114,12 +122,7 @@ fn repaired_framing_closes_the_client_connection() {
         // Bodies read to the origin's close need that close; the others
         // are framed and the origin keeps its connection open.
         let close = matches!(name, "no framing" | "unknown coding");
-        let evil = RawOrigin::start(move |_, _| Reply {
-            bytes: bytes.clone().into_bytes(),
-            close,
-        });
-        let mut c = Conn::open(p.addr());
-        c.send(format!("GET {} HTTP/1.1\r\nHost: e\r\n\r\n", evil.url("/")).as_bytes());
+        let (mut c, _evil) = asked(&p, bytes, close);
         let first = c.response();
         // A bad trailer shows only after the head went out: the body is
         // cut short (no last CRLF) and the connection closed instead.
@@ -153,12 +156,7 @@ fn response_connection_naming_framing_keeps_it() {
         ),
     ] {
         let bytes = format!("HTTP/1.1 200 OK\r\nConnection: {named}\r\n{framing}");
-        let o = RawOrigin::start(move |_, _| Reply {
-            bytes: bytes.clone().into_bytes(),
-            close: false,
-        });
-        let mut c = Conn::open(p.addr());
-        c.send(format!("GET {} HTTP/1.1\r\nHost: o\r\n\r\n", o.url("/")).as_bytes());
+        let (mut c, _o) = asked(&p, bytes, false);
         let first = c.response().expect("first response");
         assert!(first.header(named).is_some(), "{named} stripped: {first:?}");
         assert_eq!(first.body, b"hello");
@@ -191,12 +189,7 @@ fn non_http_status_lines_get_the_503_page_and_are_never_relayed() {
         ("HTTP/0.9 body", "EVIL body without a status line\n"),
     ];
     for (name, bytes) in answers {
-        let evil = RawOrigin::start(move |_, _| Reply {
-            bytes: bytes.as_bytes().to_vec(),
-            close: true,
-        });
-        let mut c = Conn::open(p.addr());
-        c.send(format!("GET {} HTTP/1.1\r\nHost: e\r\n\r\n", evil.url("/")).as_bytes());
+        let (mut c, _evil) = asked(&p, bytes.to_string(), true);
         let first = c
             .response()
             .unwrap_or_else(|| panic!("{name}: no response"));

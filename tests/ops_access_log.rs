@@ -137,40 +137,6 @@ fn logfmt_line_quotes_what_needs_it() {
     assert!(line.contains(" kind=forward close="), "{line}");
 }
 
-/// The value of an unlabelled series in a scrape.
-fn sample(scrape: &str, series: &str) -> Option<f64> {
-    scrape
-        .lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
-
-/// One request on a kept-alive connection, read by its Content-Length.
-fn kept_get(s: &mut std::io::BufReader<TcpStream>, url: &str) -> bool {
-    use std::io::BufRead;
-    let req = format!("GET {url} HTTP/1.1\r\nHost: origin\r\n\r\n");
-    if s.get_mut().write_all(req.as_bytes()).is_err() {
-        return false;
-    }
-    let (mut status, mut len) = (String::new(), 0usize);
-    if s.read_line(&mut status).unwrap_or(0) == 0 {
-        return false;
-    }
-    loop {
-        let mut line = String::new();
-        if s.read_line(&mut line).unwrap_or(0) == 0 {
-            return false;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut body = vec![0u8; len];
-    s.read_exact(&mut body).is_ok() && status.contains(" 200 ")
-}
-
 /// Requests sent while the access log's reader is stuck: more than the
 /// pipe (64 KiB, about 200 lines), the writer's buffer and the 4,096-line
 /// queue hold together, so some lines must be dropped.
@@ -182,11 +148,7 @@ fn a_stuck_access_log_reader_drops_counted_lines_and_never_stalls_the_proxy() {
     let origin = Origin::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let fifo = dir.path().join("access.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo");
-    assert!(made.success());
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("mkfifo");
     // A reader that is there (so the proxy's open does not wait for one)
     // and never reads: a log shipper that hung.
     let _stuck = std::fs::OpenOptions::new()
@@ -197,9 +159,7 @@ fn a_stuck_access_log_reader_drops_counted_lines_and_never_stalls_the_proxy() {
     let arg = format!("json:{}", fifo.display());
     let (p, admin) = start_with_admin(BIN, "", &["--access-log", &arg]);
     let url = origin.url("/x");
-    let conn = TcpStream::connect(p.addr()).expect("connect");
-    conn.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    let mut kept = std::io::BufReader::new(conn);
+    let mut kept = kept_conn(p.addr());
     let served = (0..STUCK_REQUESTS)
         .take_while(|_| kept_get(&mut kept, &url))
         .count();
@@ -222,11 +182,7 @@ fn a_stuck_access_log_reader_drops_counted_lines_and_never_stalls_the_proxy() {
 fn an_access_log_fifo_without_a_reader_fails_start_at_once_and_names_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fifo = dir.path().join("nobody-reads.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo");
-    assert!(made.success());
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("mkfifo");
     let conf = dir.path().join("t.conf");
     let log = dir.path().join("t.log");
     std::fs::write(&conf, conf_text(free_port(), &log, "")).expect("conf");

@@ -4,7 +4,7 @@
 //! once (it does not hold the exit for `--grace`), a request in flight
 //! finishes, and the process exits 0. Plus the admin listener's own rules.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,39 +23,6 @@ struct Tally {
     ok: AtomicU64,
     failed: AtomicU64,
     after_sigterm: AtomicU64,
-}
-
-/// One request on a kept-alive connection; reads the answer by its
-/// Content-Length so the connection stays usable.
-fn kept_get(s: &mut BufReader<TcpStream>, url: &str) -> bool {
-    let req = format!("GET {url} HTTP/1.1\r\nHost: origin\r\nConnection: keep-alive\r\n\r\n");
-    if s.get_mut().write_all(req.as_bytes()).is_err() {
-        return false;
-    }
-    let (mut status, mut len) = (String::new(), 0usize);
-    if s.read_line(&mut status).unwrap_or(0) == 0 {
-        return false;
-    }
-    loop {
-        let mut line = String::new();
-        if s.read_line(&mut line).unwrap_or(0) == 0 {
-            return false;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut body = vec![0u8; len];
-    s.read_exact(&mut body).is_ok() && status.contains(" 200 ")
-}
-
-fn kept_conn(proxy: std::net::SocketAddr) -> BufReader<TcpStream> {
-    let s = TcpStream::connect(proxy).expect("connect");
-    s.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    BufReader::new(s)
 }
 
 /// The client loop: alternately a request on a new connection and one on
@@ -227,13 +194,6 @@ fn admin_probes_are_not_logged_and_only_known_paths_answer() {
     assert!(!log.contains("Connect (file descriptor"), "{log}");
     assert!(!log.contains("closed socket before read"), "{log}");
     assert!(!log.contains("Unauthorized connection"), "{log}");
-}
-
-/// The value of an unlabelled series in a scrape.
-fn sample(scrape: &str, series: &str) -> Option<f64> {
-    scrape
-        .lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! Client exchanges through a proxy: plain GETs (optionally from another
-//! loopback source address, optionally timed), CONNECT tunnels, and
-//! requests to the admin listener.
+//! loopback source address, optionally timed), GETs on a kept-alive
+//! connection, CONNECT tunnels, and requests to the admin listener.
 
 use crate::http::{raw, read_message, status_of};
 use crate::wait::DEADLINE;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -144,4 +144,45 @@ pub fn admin_get(admin: SocketAddr, path: &str) -> (u16, String) {
         Ok((status_of(&text), body))
     };
     attempt().unwrap_or((0, String::new()))
+}
+
+/// A connection to `proxy` for [`kept_get`], reads bounded by `DEADLINE`.
+pub fn kept_conn(proxy: SocketAddr) -> BufReader<TcpStream> {
+    let s = TcpStream::connect(proxy).expect("connect");
+    s.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    BufReader::new(s)
+}
+
+/// One request on a kept-alive connection; reads the answer by its
+/// Content-Length so the connection stays usable. `true` for a 200.
+pub fn kept_get(s: &mut BufReader<TcpStream>, url: &str) -> bool {
+    let req = format!("GET {url} HTTP/1.1\r\nHost: origin\r\nConnection: keep-alive\r\n\r\n");
+    if s.get_mut().write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let (mut status, mut len) = (String::new(), 0usize);
+    if s.read_line(&mut status).unwrap_or(0) == 0 {
+        return false;
+    }
+    loop {
+        let mut line = String::new();
+        if s.read_line(&mut line).unwrap_or(0) == 0 {
+            return false;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).is_ok() && status.contains(" 200 ")
+}
+
+/// The value of an unlabelled series in a Prometheus scrape.
+pub fn sample(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
